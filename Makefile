@@ -1,0 +1,36 @@
+# socialnet: `make run` brings the site up with demo data, `make test` runs the suite.
+PY ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: install run test lint worker beat bench notebooks clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -r req-dev.txt
+
+# Development server with demo data. DEBUG=1 gives a dev SECRET_KEY; set DATABASE_URL/REDIS_URL to use services.
+run: install
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+	@echo "socialnet is at http://127.0.0.1:$(PORT)/  (log in as demo / demo-password-1)"
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+worker:
+	DEBUG=1 $(BIN)/celery -A socialnet worker -l info
+
+beat:
+	DEBUG=1 $(BIN)/celery -A socialnet beat -l info
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

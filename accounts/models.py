@@ -1,0 +1,100 @@
+from datetime import date
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class CaseInsensitiveUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    # Id of the user in an imported data set (import_dataset keeps it so re-imports are idempotent).
+    external_id = models.BigIntegerField(null=True, blank=True, unique=True)
+
+    objects = CaseInsensitiveUserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.username
+
+
+class Profile(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "male", "Male"
+        FEMALE = "female", "Female"
+        OTHER = "other", "Other"
+
+    class OS(models.TextChoices):
+        ANDROID = "Android", "Android"
+        IOS = "iOS", "iOS"
+        WINDOWS = "Windows", "Windows"
+        MACOS = "macOS", "macOS"
+        LINUX = "Linux", "Linux"
+        OTHER = "other", "Other"
+
+    class Source(models.TextChoices):
+        ADS = "ads", "Ads"
+        ORGANIC = "organic", "Organic"
+        OTHER = "other", "Other"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    display_name = models.CharField(max_length=100, blank=True)
+    bio = models.TextField(max_length=1000, blank=True)
+    gender = models.CharField(max_length=10, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    occupation = models.CharField(max_length=100, blank=True)
+    interests = models.ManyToManyField("posts.Topic", blank=True, related_name="interested_profiles")
+    os = models.CharField(max_length=10, choices=OS.choices, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, blank=True)
+
+    def __str__(self):
+        return self.display_name or self.user.username
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.user.username
+
+    @property
+    def age(self) -> int | None:
+        return age_on(self.birth_date, date.today())
+
+
+def age_on(birth_date: date | None, day: date) -> int | None:
+    if birth_date is None:
+        return None
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="following_set")
+    followee = models.ForeignKey(User, on_delete=models.CASCADE, related_name="follower_set")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followee"], name="accounts_follow_unique"),
+            models.CheckConstraint(condition=~models.Q(follower=models.F("followee")), name="accounts_follow_not_self"),
+        ]
+        indexes = [models.Index(fields=["followee", "follower"])]
+
+
+class Block(models.Model):
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocking_set")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocked_by_set")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="accounts_block_unique"),
+            models.CheckConstraint(condition=~models.Q(blocker=models.F("blocked")), name="accounts_block_not_self"),
+        ]
+        indexes = [models.Index(fields=["blocked", "blocker"])]

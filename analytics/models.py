@@ -1,0 +1,57 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Activity(models.Model):
+    """One user action. Written only by analytics.services.activity_record, inside the action's transaction."""
+
+    id = models.BigAutoField(primary_key=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    verb = models.CharField(max_length=40)
+    target_type = models.CharField(max_length=40, blank=True)
+    target_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    context = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name_plural = "activities"
+        indexes = [
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["verb", "created_at"]),
+            models.Index(fields=["actor", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.actor_id} {self.verb} {self.target_type}:{self.target_id}"
+
+
+class Experiment(models.Model):
+    """An A/B test on a surface: users split by a salted hash of their id."""
+
+    name = models.CharField(max_length=100, unique=True)
+    surface = models.CharField(max_length=20, default="feed")
+    salt = models.CharField(max_length=50)
+    treatment_percent = models.PositiveSmallIntegerField(default=50)
+    # No control model version means the control group gets the random feed.
+    control_model_version = models.ForeignKey(
+        "recommender.ModelVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    treatment_model_version = models.ForeignKey(
+        "recommender.ModelVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(treatment_percent__gte=0, treatment_percent__lte=100),
+                name="analytics_experiment_percent_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,1 @@
+# feed has no tables of its own.

@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Notification(models.Model):
+    class Verb(models.TextChoices):
+        FOLLOW = "follow", "followed you"
+        LIKE = "like", "liked your post"
+        MESSAGE = "message", "sent you a message"
+        ROLE = "role", "changed your role"
+        COMMENT = "comment", "commented on your post"
+        REPLY = "reply", "replied to your comment"
+        REPOST = "repost", "reposted your post"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+")
+    verb = models.CharField(max_length=20, choices=Verb.choices)
+    target_type = models.CharField(max_length=30, blank=True)
+    target_id = models.BigIntegerField(null=True, blank=True)
+    text = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]

@@ -1,0 +1,36 @@
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from accounts.selectors import blocked_user_ids
+from comments.models import Comment
+
+from .models import Like, Post
+
+
+def count_of(model, field: str = "post"):
+    """Correlated COUNT per post: unlike joined Count()s, several of these do not multiply rows."""
+    counts = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
+def post_list(*, viewer=None) -> QuerySet[Post]:
+    """Posts a viewer may see, with everything a post card shows, in a constant number of queries."""
+    qs = (
+        Post.objects.filter(removed_at__isnull=True)
+        .select_related("author__profile", "topic", "community")
+        .annotate(like_count=count_of(Like), comment_count=count_of(Comment))
+    )
+    if viewer is not None and viewer.is_authenticated:
+        hidden = blocked_user_ids(user=viewer)
+        if hidden:
+            qs = qs.exclude(author_id__in=hidden)
+        qs = qs.annotate(liked_by_me=Exists(Like.objects.filter(post=OuterRef("pk"), user=viewer)))
+    return qs
+
+
+def post_is_visible_to(*, post: Post, user) -> bool:
+    if post.removed_at is not None:
+        return False
+    if user is not None and user.is_authenticated:
+        return post.author_id not in blocked_user_ids(user=user)
+    return True

@@ -1,0 +1,1 @@
+# search has no tables of its own.
