@@ -1,11 +1,46 @@
+from django.conf import settings
+from django.db import connection
 from django.http import JsonResponse
 
 
 def healthz(request):
-    """Liveness: the process answers."""
+    """Liveness: the process answers (no dependencies checked, so a database outage does not restart web)."""
     return JsonResponse({"status": "ok"})
 
 
 def readyz(request):
-    """Readiness: database, Redis and the active model (filled in by the reliability work)."""
-    return JsonResponse({"status": "ok"})
+    """Readiness: database and Redis must answer; the model is reported (the feed falls back without one)."""
+    checks = {"database": _check_database(), "redis": _check_redis(), "model": _check_model()}
+    ready = checks["database"] == "ok" and checks["redis"] in ("ok", "not configured")
+    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+
+
+def _check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return "ok"
+    except Exception as exc:
+        return f"error: {exc.__class__.__name__}"
+
+
+def _check_redis() -> str:
+    if not settings.REDIS_URL:
+        return "not configured"
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5).ping()
+        return "ok"
+    except Exception as exc:
+        return f"error: {exc.__class__.__name__}"
+
+
+def _check_model() -> str:
+    try:
+        from recommender.models import ModelVersion
+
+        active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).only("id").first()
+    except Exception as exc:
+        return f"error: {exc.__class__.__name__}"
+    return f"active v{active.pk}" if active else "none (feed serves random posts)"
