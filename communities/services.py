@@ -1,0 +1,212 @@
+"""Every write to communities: creation, membership, roles and moderation."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from analytics.services import activity_record
+from notifications.services import notification_create
+from posts.models import Post
+from socialnet.errors import Conflict
+
+from .models import Community, Membership
+from .selectors import can_moderate, community_slug_suggest, membership_for
+
+Role = Membership.Role
+SLUG_TAKEN = "A community with this address already exists; choose another."
+
+
+def _validate_community_fields(*, name: str, description: str) -> dict[str, str]:
+    errors = {}
+    if not name.strip():
+        errors["name"] = "Give the community a name."
+    elif len(name.strip()) > Community._meta.get_field("name").max_length:
+        errors["name"] = "The name is too long (100 characters at most)."
+    if len(description) > Community._meta.get_field("description").max_length:
+        errors["description"] = "The description is too long (2000 characters at most)."
+    return errors
+
+
+def _require_owner(*, actor, community: Community) -> Membership:
+    membership = membership_for(user=actor, community=community)
+    if membership is None or membership.role != Role.OWNER:
+        raise PermissionDenied("Only the owner can do this.")
+    return membership
+
+
+def _active_membership(*, user, community: Community) -> Membership:
+    """The user's membership, or Conflict when they are not an active member."""
+    membership = membership_for(user=user, community=community)
+    if membership is None or membership.is_banned:
+        raise Conflict(f"{user.username} is not a member of this community.")
+    return membership
+
+
+def _notify_role(*, actor, user, community: Community, text: str) -> None:
+    notification_create(recipient=user, actor=actor, verb="role", target=community, text=text)
+
+
+def community_create(*, creator, name: str, slug: str = "", description: str = "", topic=None) -> Community:
+    """Create a community; its creator becomes the owner. A blank slug is derived from the name."""
+    name, slug, description = name.strip(), slug.strip().lower(), description.strip()
+    errors = _validate_community_fields(name=name, description=description)
+    if slug and slugify(slug) != slug:
+        errors["slug"] = "Use only lowercase letters, digits and hyphens."
+    if not errors and not slug:
+        slug = community_slug_suggest(name=name)
+        if not slug:
+            errors["slug"] = "Choose an address made of letters or digits."
+    if not errors.get("slug") and Community.objects.filter(slug=slug).exists():
+        errors["slug"] = SLUG_TAKEN
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            community = Community.objects.create(
+                name=name, slug=slug, description=description, topic=topic, created_by=creator
+            )
+            Membership.objects.create(community=community, user=creator, role=Role.OWNER)
+            activity_record(actor=creator, verb="community_create", target=community, context={"slug": slug})
+    except IntegrityError:
+        # Another request took the slug between the check and the insert.
+        raise ValidationError({"slug": SLUG_TAKEN})
+    return community
+
+
+def community_update(*, actor, community: Community, name: str, description: str, topic=None) -> Community:
+    """The owner edits name, description and topic (the slug is the community's address and stays)."""
+    _require_owner(actor=actor, community=community)
+    name, description = name.strip(), description.strip()
+    errors = _validate_community_fields(name=name, description=description)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        community.name, community.description, community.topic = name, description, topic
+        community.save(update_fields=["name", "description", "topic"])
+        activity_record(actor=actor, verb="community_update", target=community)
+    return community
+
+
+def community_join(*, user, community: Community) -> Membership:
+    membership = membership_for(user=user, community=community)
+    if membership is not None and membership.is_banned:
+        raise PermissionDenied("You are banned from this community.")
+    if membership is not None:
+        raise Conflict("You are already a member of this community.")
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(community=community, user=user, role=Role.MEMBER)
+            activity_record(actor=user, verb="community_join", target=community)
+    except IntegrityError:
+        raise Conflict("You are already a member of this community.")
+    return membership
+
+
+def community_leave(*, user, community: Community) -> None:
+    """Leave a community. The owner must transfer ownership first; a ban row is kept so the ban stays."""
+    membership = membership_for(user=user, community=community)
+    if membership is None or membership.is_banned:
+        raise Conflict("You are not a member of this community.")
+    if membership.role == Role.OWNER:
+        raise Conflict("The owner cannot leave; transfer ownership to another member first.")
+    with transaction.atomic():
+        membership.delete()
+        activity_record(actor=user, verb="community_leave", target=community)
+
+
+def community_ban(*, actor, community: Community, user) -> Membership:
+    """Ban a user (member or not) from a community: they lose any role and cannot join or post."""
+    if not can_moderate(user=actor, community=community):
+        raise PermissionDenied("Only moderators can ban members.")
+    if user.pk == actor.pk:
+        raise Conflict("You cannot ban yourself.")
+    membership = membership_for(user=user, community=community)
+    if membership is not None and membership.role == Role.OWNER:
+        raise Conflict("The owner cannot be banned.")
+    if membership is not None and membership.is_banned:
+        raise Conflict(f"{user.username} is already banned.")
+    actor_membership = membership_for(user=actor, community=community)
+    actor_is_owner = actor_membership is not None and actor_membership.role == Role.OWNER
+    if membership is not None and membership.role == Role.MODERATOR and not (actor_is_owner or actor.is_staff):
+        raise PermissionDenied("Only the owner can ban a moderator.")
+    with transaction.atomic():
+        if membership is None:
+            membership = Membership(community=community, user=user)
+        membership.role, membership.is_banned = Role.MEMBER, True
+        membership.save()
+        activity_record(actor=actor, verb="community_ban", target=community, context={"user_id": user.pk})
+        _notify_role(actor=actor, user=user, community=community, text=f"You were banned from {community.name}.")
+    return membership
+
+
+def community_unban(*, actor, community: Community, user) -> None:
+    """Lift a ban; the user is then free to join again (they are not made a member)."""
+    if not can_moderate(user=actor, community=community):
+        raise PermissionDenied("Only moderators can unban members.")
+    membership = membership_for(user=user, community=community)
+    if membership is None or not membership.is_banned:
+        raise Conflict(f"{user.username} is not banned.")
+    with transaction.atomic():
+        membership.delete()
+        activity_record(actor=actor, verb="community_unban", target=community, context={"user_id": user.pk})
+
+
+def moderator_add(*, actor, community: Community, user) -> Membership:
+    _require_owner(actor=actor, community=community)
+    membership = _active_membership(user=user, community=community)
+    if membership.role != Role.MEMBER:
+        raise Conflict(f"{user.username} is already the {membership.get_role_display().lower()}.")
+    with transaction.atomic():
+        membership.role = Role.MODERATOR
+        membership.save(update_fields=["role"])
+        activity_record(actor=actor, verb="moderator_add", target=community, context={"user_id": user.pk})
+        _notify_role(actor=actor, user=user, community=community, text=f"You are now a moderator of {community.name}.")
+    return membership
+
+
+def moderator_remove(*, actor, community: Community, user) -> Membership:
+    _require_owner(actor=actor, community=community)
+    membership = membership_for(user=user, community=community)
+    if membership is None or membership.role != Role.MODERATOR:
+        raise Conflict(f"{user.username} is not a moderator.")
+    with transaction.atomic():
+        membership.role = Role.MEMBER
+        membership.save(update_fields=["role"])
+        activity_record(actor=actor, verb="moderator_remove", target=community, context={"user_id": user.pk})
+        _notify_role(
+            actor=actor, user=user, community=community, text=f"You are no longer a moderator of {community.name}."
+        )
+    return membership
+
+
+def ownership_transfer(*, actor, community: Community, new_owner) -> Membership:
+    """Hand the community to another active member; the previous owner stays on as a moderator."""
+    owner_membership = _require_owner(actor=actor, community=community)
+    if new_owner.pk == actor.pk:
+        raise Conflict("You already own this community.")
+    membership = _active_membership(user=new_owner, community=community)
+    with transaction.atomic():
+        # Demote first: the database allows one owner per community at any moment.
+        owner_membership.role = Role.MODERATOR
+        owner_membership.save(update_fields=["role"])
+        membership.role = Role.OWNER
+        membership.save(update_fields=["role"])
+        activity_record(
+            actor=actor, verb="ownership_transfer", target=community, context={"user_id": new_owner.pk}
+        )
+        _notify_role(actor=actor, user=new_owner, community=community, text=f"You now own {community.name}.")
+    return membership
+
+
+def community_post_remove(*, actor, post: Post) -> Post:
+    """A moderator takes a post out of their community: it disappears from every list."""
+    if post.community is None or not can_moderate(user=actor, community=post.community):
+        raise PermissionDenied("Only the community's moderators can remove its posts.")
+    if post.removed_at is not None:
+        raise Conflict("This post has already been removed.")
+    with transaction.atomic():
+        post.removed_at, post.removed_by = timezone.now(), actor
+        post.save(update_fields=["removed_at", "removed_by"])
+        activity_record(actor=actor, verb="post_remove", target=post, context={"community_id": post.community_id})
+    return post
