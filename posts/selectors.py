@@ -1,5 +1,6 @@
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
 
 from accounts.selectors import blocked_user_ids
 from comments.models import Comment
@@ -34,3 +35,13 @@ def post_is_visible_to(*, post: Post, user) -> bool:
     if user is not None and user.is_authenticated:
         return post.author_id not in blocked_user_ids(user=user)
     return True
+
+
+def post_get(*, pk: int, viewer=None) -> Post:
+    """One post annotated like post_list; Http404 when it is missing or hidden from the viewer."""
+    return get_object_or_404(post_list(viewer=viewer), pk=pk)
+
+
+def author_posts(*, author, viewer=None) -> QuerySet[Post]:
+    """Posts `author` wrote (on their wall and in communities), newest first."""
+    return post_list(viewer=viewer).filter(author=author).order_by("-created_at", "-id")

@@ -1,0 +1,191 @@
+"""Every write of the accounts app: registration, log-in record, profile, follows, blocks, API tokens."""
+
+from datetime import date
+
+from django.contrib.auth import password_validation
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from rest_framework.authtoken.models import Token
+
+from analytics.services import activity_record
+from notifications.services import notification_create
+from socialnet.errors import Conflict
+
+from .models import Block, Follow, Profile, User
+from .selectors import is_blocked_between
+
+# Profile fields a user may change; os and source are recorded once at sign-up.
+PROFILE_EDITABLE_FIELDS = ("display_name", "bio", "gender", "birth_date", "country", "city", "occupation")
+
+SEARCH_ENGINES = ("google.", "bing.", "yandex.", "duckduckgo.", "yahoo.", "baidu.", "ecosia.")
+AD_SOURCES = {"ads", "ad", "cpc", "ppc", "paid", "adwords", "google_ads", "facebook_ads"}
+
+
+def device_os_from_user_agent(user_agent: str) -> str:
+    """The OS family of a User-Agent; order matters (Android UAs say Linux, iPhone UAs say Mac OS X)."""
+    ua = user_agent.lower()
+    if "android" in ua:
+        return Profile.OS.ANDROID
+    if any(token in ua for token in ("iphone", "ipad", "ipod", "ios")):
+        return Profile.OS.IOS
+    if "windows" in ua:
+        return Profile.OS.WINDOWS
+    if "macintosh" in ua or "mac os x" in ua:
+        return Profile.OS.MACOS
+    if "linux" in ua or "x11" in ua:
+        return Profile.OS.LINUX
+    return Profile.OS.OTHER
+
+
+def traffic_source_from(*, utm_source: str = "", referer: str = "") -> str:
+    """Paid campaigns are `ads`; search engines and direct visits are `organic`; other referrers are `other`."""
+    utm = utm_source.strip().lower()
+    if utm:
+        if utm in AD_SOURCES:
+            return Profile.Source.ADS
+        return Profile.Source.ORGANIC if utm == "organic" else Profile.Source.OTHER
+    if not referer:
+        return Profile.Source.ORGANIC
+    from_search_engine = any(engine in referer.lower() for engine in SEARCH_ENGINES)
+    return Profile.Source.ORGANIC if from_search_engine else Profile.Source.OTHER
+
+
+def user_register(
+    *, username: str, email: str, password: str, user_agent: str = "", utm_source: str = "", referer: str = ""
+) -> User:
+    """Create a user with a profile that records the device OS and the traffic source of the sign-up."""
+    username = (username or "").strip()
+    email = (email or "").strip()
+    errors: dict[str, list[str]] = {}
+    try:
+        if not username:
+            raise ValidationError("This field is required.")
+        UnicodeUsernameValidator()(username)
+        if len(username) > User._meta.get_field("username").max_length:
+            raise ValidationError("Usernames have at most 150 characters.")
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError("A user with that username already exists.")
+    except ValidationError as e:
+        errors["username"] = e.messages
+    try:
+        validate_email(email)
+    except ValidationError as e:
+        errors["email"] = e.messages
+    try:
+        password_validation.validate_password(password or "", user=User(username=username, email=email))
+    except ValidationError as e:
+        errors["password"] = e.messages
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(username=username, email=email, password=password)
+            Profile.objects.create(
+                user=user,
+                os=device_os_from_user_agent(user_agent),
+                source=traffic_source_from(utm_source=utm_source, referer=referer),
+            )
+            activity_record(actor=user, verb="register", target=user)
+    except IntegrityError:
+        # Two sign-ups raced for the same name; the case-insensitive unique constraint let one through.
+        raise ValidationError({"username": ["A user with that username already exists."]})
+    return user
+
+
+def user_login_record(*, user: User, ip_address: str = "") -> None:
+    """Record a successful log-in (called from Django's user_logged_in signal)."""
+    with transaction.atomic():
+        activity_record(actor=user, verb="login", target=user, context={"ip": ip_address} if ip_address else None)
+
+
+def token_issue(*, user: User) -> Token:
+    """The API token of a user, created on first use."""
+    token, _ = Token.objects.get_or_create(user=user)
+    return token
+
+
+def profile_update(*, user: User, interests=None, email: str | None = None, **changes) -> Profile:
+    """Change profile fields (and optionally the e-mail and interests); validates like the model does."""
+    unknown = set(changes) - set(PROFILE_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+    profile, _ = Profile.objects.get_or_create(user=user)
+    for name, value in changes.items():
+        setattr(profile, name, "" if value is None and name != "birth_date" else value)
+    errors: dict[str, list[str]] = {}
+    try:
+        profile.full_clean(exclude=["user", "os", "source"])
+    except ValidationError as e:
+        errors.update(e.message_dict)
+    if profile.birth_date is not None and profile.birth_date > date.today():
+        errors.setdefault("birth_date", []).append("The birth date cannot be in the future.")
+    if email is not None:
+        email = email.strip()
+        try:
+            validate_email(email)
+        except ValidationError as e:
+            errors["email"] = e.messages
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        profile.save()
+        if email is not None and email != user.email:
+            user.email = email
+            user.save(update_fields=["email"])
+        if interests is not None:
+            profile.interests.set(interests)
+        extra = {"email": email, "interests": interests}
+        changed = sorted(changes) + [name for name, value in extra.items() if value is not None]
+        activity_record(actor=user, verb="profile_update", target=user, context={"fields": changed})
+    return profile
+
+
+def follow_add(*, follower: User, followee: User) -> Follow:
+    """Follow a user; following yourself is invalid, a block either way forbids it, following twice conflicts."""
+    if follower.pk == followee.pk:
+        raise ValidationError({"followee": ["You cannot follow yourself."]})
+    if is_blocked_between(user=follower, other=followee):
+        raise PermissionDenied("You cannot follow this user.")
+    try:
+        with transaction.atomic():
+            follow = Follow.objects.create(follower=follower, followee=followee)
+            activity_record(actor=follower, verb="follow", target=followee)
+            notification_create(recipient=followee, actor=follower, verb="follow", target=follower)
+    except IntegrityError:
+        raise Conflict("You already follow this user.")
+    return follow
+
+
+def follow_remove(*, follower: User, followee: User) -> None:
+    """Stop following; a no-op when not following (unfollowing is idempotent)."""
+    with transaction.atomic():
+        deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
+        if deleted:
+            activity_record(actor=follower, verb="unfollow", target=followee)
+
+
+def block_add(*, blocker: User, blocked: User) -> Block:
+    """Block a user: they disappear from each other's lists, and follows in both directions end."""
+    if blocker.pk == blocked.pk:
+        raise ValidationError({"blocked": ["You cannot block yourself."]})
+    try:
+        with transaction.atomic():
+            block = Block.objects.create(blocker=blocker, blocked=blocked)
+            Follow.objects.filter(
+                Q(follower=blocker, followee=blocked) | Q(follower=blocked, followee=blocker)
+            ).delete()
+            activity_record(actor=blocker, verb="block", target=blocked)
+    except IntegrityError:
+        raise Conflict("You already blocked this user.")
+    return block
+
+
+def block_remove(*, blocker: User, blocked: User) -> None:
+    """Unblock; a no-op when there was no block."""
+    with transaction.atomic():
+        deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+        if deleted:
+            activity_record(actor=blocker, verb="unblock", target=blocked)

@@ -1,0 +1,181 @@
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from accounts.models import Block, Follow, Profile, User
+from accounts.services import (
+    block_add,
+    block_remove,
+    device_os_from_user_agent,
+    follow_add,
+    follow_remove,
+    profile_update,
+    traffic_source_from,
+    user_register,
+)
+from analytics.models import Activity
+from notifications.models import Notification
+from socialnet.errors import Conflict
+from tests.factories import PASSWORD, BlockFactory, FollowFactory, TopicFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+IPHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+ANDROID_UA = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36"
+
+
+def verbs(actor):
+    return list(Activity.objects.filter(actor=actor).order_by("id").values_list("verb", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "expected"),
+    [
+        (ANDROID_UA, "Android"),
+        (IPHONE_UA, "iOS"),
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120", "Windows"),
+        ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) Safari/605", "macOS"),
+        ("Mozilla/5.0 (X11; Linux x86_64) Firefox/121", "Linux"),
+        ("curl/8.0", "other"),
+        ("", "other"),
+    ],
+)
+def test_device_os_from_user_agent(user_agent, expected):
+    assert device_os_from_user_agent(user_agent) == expected
+
+
+@pytest.mark.parametrize(
+    ("utm_source", "referer", "expected"),
+    [
+        ("ads", "", "ads"),
+        ("CPC", "https://www.google.com/", "ads"),
+        ("organic", "", "organic"),
+        ("newsletter", "", "other"),
+        ("", "https://www.google.com/search?q=socialnet", "organic"),
+        ("", "https://someblog.example/post", "other"),
+        ("", "", "organic"),
+    ],
+)
+def test_traffic_source(utm_source, referer, expected):
+    assert traffic_source_from(utm_source=utm_source, referer=referer) == expected
+
+
+def test_register_creates_user_profile_and_activity():
+    user = user_register(
+        username="alice", email="alice@example.com", password=PASSWORD, user_agent=IPHONE_UA, utm_source="ads"
+    )
+    assert user.check_password(PASSWORD)
+    assert (user.profile.os, user.profile.source) == ("iOS", "ads")
+    assert verbs(user) == ["register"]
+
+
+def test_register_rejects_taken_username_case_insensitively():
+    UserFactory(username="Alice")
+    with pytest.raises(ValidationError) as excinfo:
+        user_register(username="aLICE", email="a@example.com", password=PASSWORD)
+    assert "username" in excinfo.value.message_dict
+    assert User.objects.filter(username__iexact="alice").count() == 1
+
+
+def test_register_validates_every_field_at_once():
+    with pytest.raises(ValidationError) as excinfo:
+        user_register(username="bad name!", email="not-an-email", password="123")
+    assert set(excinfo.value.message_dict) == {"username", "email", "password"}
+    assert not User.objects.exists()
+    assert not Activity.objects.exists()
+
+
+def test_profile_update_changes_fields_and_records_activity():
+    user = UserFactory()
+    sport, tech = TopicFactory(name="sport"), TopicFactory(name="tech")
+    profile_update(
+        user=user,
+        display_name="Alice A.",
+        bio="Hi",
+        birth_date=date(1990, 5, 1),
+        interests=[sport, tech],
+        email="n@e.io",
+    )
+    user.refresh_from_db()
+    assert user.profile.display_name == "Alice A."
+    assert user.email == "n@e.io"
+    assert set(user.profile.interests.values_list("name", flat=True)) == {"sport", "tech"}
+    activity = Activity.objects.get(actor=user, verb="profile_update")
+    assert set(activity.context["fields"]) == {"display_name", "bio", "birth_date", "email", "interests"}
+
+
+def test_profile_update_rejects_bad_values_and_changes_nothing():
+    user = UserFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        profile_update(user=user, gender="robot", birth_date=date.today() + timedelta(days=1), display_name="x" * 101)
+    assert set(excinfo.value.message_dict) == {"gender", "birth_date", "display_name"}
+    with pytest.raises(ValidationError):
+        profile_update(user=user, os="Android")
+    assert Profile.objects.get(user=user).gender == "female"
+    assert not Activity.objects.filter(verb="profile_update").exists()
+
+
+def test_follow_add_records_activity_and_notifies(django_capture_on_commit_callbacks):
+    alice, bob = UserFactory(), UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_add(follower=alice, followee=bob)
+    assert Follow.objects.filter(follower=alice, followee=bob).exists()
+    assert verbs(alice) == ["follow"]
+    notification = Notification.objects.get(recipient=bob)
+    assert (notification.actor, notification.verb) == (alice, "follow")
+
+
+def test_follow_twice_conflicts_and_self_follow_is_invalid():
+    alice, bob = UserFactory(), UserFactory()
+    follow_add(follower=alice, followee=bob)
+    with pytest.raises(Conflict):
+        follow_add(follower=alice, followee=bob)
+    with pytest.raises(ValidationError):
+        follow_add(follower=alice, followee=alice)
+    assert Follow.objects.count() == 1
+    assert verbs(alice) == ["follow"]
+
+
+def test_follow_is_forbidden_across_a_block():
+    alice, bob = UserFactory(), UserFactory()
+    BlockFactory(blocker=bob, blocked=alice)
+    with pytest.raises(PermissionDenied):
+        follow_add(follower=alice, followee=bob)
+    assert not Follow.objects.exists()
+
+
+def test_follow_remove_is_idempotent():
+    follow = FollowFactory()
+    follow_remove(follower=follow.follower, followee=follow.followee)
+    follow_remove(follower=follow.follower, followee=follow.followee)
+    assert not Follow.objects.exists()
+    assert verbs(follow.follower) == ["unfollow"]
+
+
+def test_block_removes_follows_both_ways_and_unblock():
+    alice, bob = UserFactory(), UserFactory()
+    FollowFactory(follower=alice, followee=bob)
+    FollowFactory(follower=bob, followee=alice)
+    block_add(blocker=alice, blocked=bob)
+    assert not Follow.objects.exists()
+    with pytest.raises(Conflict):
+        block_add(blocker=alice, blocked=bob)
+    block_remove(blocker=alice, blocked=bob)
+    assert not Block.objects.exists()
+    assert verbs(alice) == ["block", "unblock"]
+
+
+def test_block_self_is_invalid():
+    alice = UserFactory()
+    with pytest.raises(ValidationError):
+        block_add(blocker=alice, blocked=alice)
+    assert not Activity.objects.exists()
+
+
+def test_login_signal_records_activity(client):
+    user = UserFactory()
+    client.force_login(user)
+    assert verbs(user) == ["login"]
+    user.refresh_from_db()
+    assert user.last_login is not None

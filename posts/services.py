@@ -1,0 +1,116 @@
+"""Every write of the posts app: posts, likes and post-page views."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+
+from analytics.services import activity_record
+from communities.selectors import can_post_in
+from notifications.services import notification_create
+
+from .models import POST_MAX_LENGTH, Like, Post, PostView, Topic
+from .selectors import post_is_visible_to
+
+
+def _clean_text(text) -> str:
+    if not isinstance(text, str):
+        raise ValidationError({"text": ["Enter the text of the post."]})
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": ["A post cannot be empty."]})
+    if len(text) > POST_MAX_LENGTH:
+        raise ValidationError({"text": [f"A post has at most {POST_MAX_LENGTH} characters (it has {len(text)})."]})
+    return text
+
+
+def _require_topic(topic) -> Topic:
+    if not isinstance(topic, Topic) or topic.pk is None:
+        raise ValidationError({"topic": ["Choose a topic."]})
+    return topic
+
+
+def _require_visible(*, post: Post, user) -> None:
+    """Posts the user may not see are reported as missing, not as forbidden."""
+    if not post_is_visible_to(post=post, user=user):
+        raise Http404("No such post.")
+
+
+def post_create(*, author, text: str, topic: Topic, community=None) -> Post:
+    """Publish a post on the author's wall or, for its active members, in a community."""
+    text = _clean_text(text)
+    topic = _require_topic(topic)
+    if community is not None and not can_post_in(user=author, community=community):
+        raise PermissionDenied("Only members of this community can post in it.")
+    with transaction.atomic():
+        post = Post.objects.create(author=author, text=text, topic=topic, community=community)
+        activity_record(
+            actor=author,
+            verb="post_create",
+            target=post,
+            context={"topic": topic.name, "community": community.pk if community is not None else None},
+        )
+    return post
+
+
+def post_update(*, user, post: Post, text: str | None = None, topic: Topic | None = None) -> Post:
+    """Change the text and/or topic of one's own post."""
+    _require_visible(post=post, user=user)
+    if post.author_id != user.pk:
+        raise PermissionDenied("Only the author can edit this post.")
+    changed = []
+    if text is not None:
+        post.text = _clean_text(text)
+        changed.append("text")
+    if topic is not None:
+        post.topic = _require_topic(topic)
+        changed.append("topic")
+    with transaction.atomic():
+        if changed:
+            post.save(update_fields=[*changed, "updated_at"])
+        activity_record(actor=user, verb="post_update", target=post, context={"fields": changed})
+    return post
+
+
+def post_delete(*, user, post: Post) -> None:
+    """Delete one's own post (likes, comments and views go with it)."""
+    _require_visible(post=post, user=user)
+    if post.author_id != user.pk:
+        raise PermissionDenied("Only the author can delete this post.")
+    with transaction.atomic():
+        activity_record(actor=user, verb="post_delete", target=post)
+        post.delete()
+
+
+def post_view_record(*, user, post: Post) -> PostView | None:
+    """Record that a signed-in user opened the post page (anonymous visits are not logged)."""
+    if user is None or not user.is_authenticated:
+        return None
+    _require_visible(post=post, user=user)
+    with transaction.atomic():
+        view = PostView.objects.create(user=user, post=post, source=PostView.Source.POST_PAGE)
+        activity_record(actor=user, verb="post_view", target=post)
+    return view
+
+
+def like_add(*, user, post: Post) -> Like:
+    """Like a post once: liking again, even concurrently, returns the existing like."""
+    _require_visible(post=post, user=user)
+    try:
+        with transaction.atomic():
+            like, created = Like.objects.get_or_create(user=user, post=post)
+            if created:
+                activity_record(actor=user, verb="like", target=post)
+                notification_create(recipient=post.author, actor=user, verb="like", target=post)
+    except IntegrityError:
+        # A concurrent request inserted the same (user, post) between our SELECT and INSERT.
+        like = Like.objects.get(user=user, post=post)
+    return like
+
+
+def like_remove(*, user, post: Post) -> None:
+    """Take a like back; a no-op when there was none."""
+    _require_visible(post=post, user=user)
+    with transaction.atomic():
+        deleted, _ = Like.objects.filter(user=user, post=post).delete()
+        if deleted:
+            activity_record(actor=user, verb="unlike", target=post)
