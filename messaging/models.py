@@ -18,6 +18,18 @@ class Conversation(models.Model):
     class Meta:
         ordering = ["-last_message_at", "-id"]
 
+    def __str__(self):
+        return self.title or f"Conversation {self.pk}"
+
+    def others(self, viewer) -> list:
+        """The other participants' users (reads prefetched participants when the selector provided them)."""
+        return [participant.user for participant in self.participants.all() if participant.user_id != viewer.pk]
+
+    def title_for(self, viewer) -> str:
+        if self.is_group:
+            return self.title
+        return ", ".join(user.username for user in self.others(viewer)) or self.title or "Conversation"
+
 
 class Participant(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="participants")

@@ -1,3 +1,96 @@
+"""Reads of the messaging app, shared by the pages, the API and the navigation badge."""
+
+from datetime import UTC, datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
+
+from .models import Conversation, Message, Participant
+
+# Stands in for "never read" so that every message is newer than the read mark.
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def participant_for(*, user, conversation: Conversation) -> Participant | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Participant.objects.filter(conversation=conversation, user=user).first()
+
+
+def unread_messages(*, participant: Participant) -> QuerySet[Message]:
+    """Messages from others newer than the participant's read mark."""
+    return Message.objects.filter(
+        conversation_id=participant.conversation_id, created_at__gt=participant.last_read_at or NEVER
+    ).exclude(sender_id=participant.user_id)
+
+
+def conversation_list(*, user) -> QuerySet[Conversation]:
+    """The user's conversations, latest activity first, with the last message, unread count and participants.
+
+    Two queries whatever the number of conversations: the annotated list and the prefetched participants.
+    """
+    unread = (
+        Message.objects.filter(conversation=OuterRef("pk"), created_at__gt=OuterRef("my_read_mark"))
+        .exclude(sender=user)
+        .order_by()
+        .values("conversation")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    last_message = Message.objects.filter(conversation=OuterRef("pk")).order_by("-created_at", "-id")
+    return (
+        Conversation.objects.annotate(me=FilteredRelation("participants", condition=Q(participants__user=user)))
+        .filter(me__isnull=False)
+        .annotate(
+            my_read_mark=Coalesce(F("me__last_read_at"), Value(NEVER)),
+            activity_at=Coalesce("last_message_at", "created_at"),
+            unread_count=Coalesce(Subquery(unread), 0),
+            last_message_text=Subquery(last_message.values("text")[:1]),
+            last_message_sender=Subquery(last_message.values("sender__username")[:1]),
+        )
+        .prefetch_related(
+            Prefetch("participants", queryset=Participant.objects.select_related("user__profile").order_by("id"))
+        )
+        .order_by("-activity_at", "-id")
+    )
+
+
+def conversation_for(*, user, pk: int) -> Conversation | None:
+    """One of the user's conversations (None if it does not exist or the user does not take part)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return conversation_list(user=user).filter(pk=pk).first()
+
+
+def message_list(*, conversation: Conversation) -> QuerySet[Message]:
+    return Message.objects.filter(conversation=conversation).select_related("sender").order_by("created_at", "id")
+
+
+def latest_messages(*, conversation: Conversation, limit: int = 50) -> list[Message]:
+    """The newest `limit` messages, oldest first (the order a conversation page shows them)."""
+    newest = message_list(conversation=conversation).order_by("-created_at", "-id")[:limit]
+    return list(reversed(newest))
+
+
 def unread_conversation_count(*, user) -> int:
-    """Conversations with a message from someone else newer than the user's read mark."""
-    return 0
+    """Conversations with a message from someone else newer than the user's read mark (one query)."""
+    newer_from_others = Message.objects.filter(
+        conversation=OuterRef("conversation_id"),
+        created_at__gt=Coalesce(OuterRef("last_read_at"), Value(NEVER)),
+    ).exclude(sender=user)
+    return Participant.objects.filter(user=user).filter(Exists(newer_from_others)).count()
+
+
+def users_by_usernames(*, usernames) -> tuple[list, list[str]]:
+    """Active users with these usernames (case-insensitive), and the usernames that match nobody."""
+    wanted = {name.strip().lower(): name.strip() for name in usernames if name and name.strip()}
+    if not wanted:
+        return [], []
+    users = list(
+        get_user_model()
+        .objects.annotate(username_lower=Lower("username"))
+        .filter(username_lower__in=list(wanted), is_active=True)
+    )
+    found = {user.username.lower() for user in users}
+    return users, [original for lowered, original in wanted.items() if lowered not in found]

@@ -1,0 +1,125 @@
+"""Every write of the messaging app: conversations (1:1 and groups), messages and read marks."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.selectors import blocked_user_ids, is_blocked_between
+from analytics.services import activity_record
+from notifications.models import Notification
+from notifications.services import notification_create
+
+from .models import GROUP_MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, Conversation, Message, Participant
+from .selectors import participant_for, unread_messages
+
+TITLE_MAX_LENGTH = Conversation._meta.get_field("title").max_length
+BLOCKED_MESSAGE = "You cannot exchange messages with this user."
+
+
+def direct_key_for(user_a, user_b) -> str:
+    low, high = sorted((user_a.pk, user_b.pk))
+    return f"{low}:{high}"
+
+
+def conversation_get_or_create_direct(*, user, other) -> tuple[Conversation, bool]:
+    """The one 1:1 conversation between two users, created on first use; returns (conversation, created)."""
+    if other.pk == user.pk:
+        raise ValidationError({"username": "You cannot start a conversation with yourself."})
+    if not other.is_active:
+        raise Http404
+    if is_blocked_between(user=user, other=other):
+        raise PermissionDenied(BLOCKED_MESSAGE)
+    key = direct_key_for(user, other)
+    existing = Conversation.objects.filter(direct_key=key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(direct_key=key, created_by=user)
+            Participant.objects.bulk_create(
+                [Participant(conversation=conversation, user=user), Participant(conversation=conversation, user=other)]
+            )
+            activity_record(actor=user, verb="conversation_create", target=conversation, context={"group": False})
+    except IntegrityError:
+        # A concurrent request created it first: the unique direct_key makes both requests end on the same row.
+        return Conversation.objects.get(direct_key=key), False
+    return conversation, True
+
+
+def conversation_create_group(*, creator, participants, title: str) -> Conversation:
+    """A titled group of the creator and `participants` (at most GROUP_MAX_PARTICIPANTS people in all)."""
+    title = (title or "").strip()
+    members = {user.pk: user for user in participants if user.pk != creator.pk}
+    errors = {}
+    if not title:
+        errors["title"] = "A group needs a title."
+    elif len(title) > TITLE_MAX_LENGTH:
+        errors["title"] = f"Use at most {TITLE_MAX_LENGTH} characters."
+    if not members:
+        errors["usernames"] = "Add at least one other person."
+    elif len(members) + 1 > GROUP_MAX_PARTICIPANTS:
+        errors["usernames"] = f"A group has at most {GROUP_MAX_PARTICIPANTS} participants, you included."
+    elif any(not user.is_active for user in members.values()):
+        errors["usernames"] = "Some of these users do not exist."
+    else:
+        hidden = blocked_user_ids(user=creator)
+        blocked = [user.username for user in members.values() if user.pk in hidden]
+        if blocked:
+            errors["usernames"] = f"You cannot add: {', '.join(sorted(blocked))}."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        conversation = Conversation.objects.create(title=title, is_group=True, created_by=creator)
+        Participant.objects.bulk_create(
+            [Participant(conversation=conversation, user=user) for user in [creator, *members.values()]]
+        )
+        activity_record(
+            actor=creator,
+            verb="conversation_create",
+            target=conversation,
+            context={"group": True, "participants": len(members) + 1},
+        )
+    return conversation
+
+
+def message_send(*, sender, conversation: Conversation, text: str) -> Message:
+    """Post a message into a conversation the sender takes part in, and notify the other participants."""
+    participant = participant_for(user=sender, conversation=conversation)
+    if participant is None:
+        raise Http404
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "Write a message."})
+    if len(text) > MESSAGE_MAX_LENGTH:
+        raise ValidationError({"text": f"Use at most {MESSAGE_MAX_LENGTH} characters."})
+    recipients = [p.user for p in conversation.participants.select_related("user").exclude(user=sender)]
+    if not conversation.is_group and any(is_blocked_between(user=sender, other=other) for other in recipients):
+        raise PermissionDenied(BLOCKED_MESSAGE)
+    with transaction.atomic():
+        message = Message.objects.create(conversation=conversation, sender=sender, text=text)
+        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+        # The sender has read everything up to their own message.
+        Participant.objects.filter(pk=participant.pk).update(last_read_at=message.created_at)
+        activity_record(
+            actor=sender, verb="message_send", target=message, context={"conversation_id": conversation.pk}
+        )
+        for recipient in recipients:
+            notification_create(
+                recipient=recipient, actor=sender, verb=Notification.Verb.MESSAGE, target=conversation, text=text[:300]
+            )
+    conversation.last_message_at = message.created_at
+    return message
+
+
+def conversation_mark_read(*, user, conversation: Conversation) -> bool:
+    """Mark every message in the conversation read for `user`; returns whether anything was unread."""
+    participant = participant_for(user=user, conversation=conversation)
+    if participant is None:
+        raise Http404
+    if not unread_messages(participant=participant).exists():
+        return False
+    with transaction.atomic():
+        Participant.objects.filter(pk=participant.pk).update(last_read_at=timezone.now())
+        activity_record(actor=user, verb="message_read", target=conversation)
+    return True

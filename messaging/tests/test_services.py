@@ -1,0 +1,228 @@
+import threading
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.http import Http404
+
+from analytics.models import Activity
+from messaging.models import GROUP_MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, Conversation, Message, Participant
+from messaging.selectors import conversation_list, unread_conversation_count
+from messaging.services import (
+    conversation_create_group,
+    conversation_get_or_create_direct,
+    conversation_mark_read,
+    message_send,
+)
+from notifications.models import Notification
+from tests.factories import BlockFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_direct_conversation_is_created_once(user, other_user):
+    conversation, created = conversation_get_or_create_direct(user=user, other=other_user)
+    again, created_again = conversation_get_or_create_direct(user=other_user, other=user)
+
+    assert created and not created_again
+    assert again.pk == conversation.pk
+    assert set(conversation.participants.values_list("user_id", flat=True)) == {user.pk, other_user.pk}
+    assert conversation.direct_key == f"{min(user.pk, other_user.pk)}:{max(user.pk, other_user.pk)}"
+    assert Activity.objects.filter(verb="conversation_create", target_id=conversation.pk, actor=user).count() == 1
+
+
+def test_direct_conversation_with_yourself_is_refused(user):
+    with pytest.raises(ValidationError) as error:
+        conversation_get_or_create_direct(user=user, other=user)
+    assert "username" in error.value.message_dict
+    assert not Conversation.objects.exists()
+
+
+@pytest.mark.parametrize("blocker_is_me", [True, False])
+def test_blocked_users_cannot_start_a_conversation(user, other_user, blocker_is_me):
+    if blocker_is_me:
+        BlockFactory(blocker=user, blocked=other_user)
+    else:
+        BlockFactory(blocker=other_user, blocked=user)
+    with pytest.raises(PermissionDenied):
+        conversation_get_or_create_direct(user=user, other=other_user)
+    assert not Conversation.objects.exists()
+    assert not Activity.objects.filter(verb="conversation_create").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_direct_creation_ends_on_one_conversation():
+    first, second = UserFactory(), UserFactory()
+    barrier = threading.Barrier(4)
+    results, errors = [], []
+
+    def open_conversation(user, other):
+        try:
+            barrier.wait()
+            results.append(conversation_get_or_create_direct(user=user, other=other)[0].pk)
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=open_conversation, args=pair) for pair in [(first, second), (second, first)] * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(set(results)) == 1
+    assert Conversation.objects.count() == 1
+    assert Participant.objects.count() == 2
+
+
+def test_group_is_created_with_creator_and_participants(user):
+    members = UserFactory.create_batch(3)
+    conversation = conversation_create_group(creator=user, participants=[*members, members[0], user], title=" Team ")
+
+    assert conversation.is_group and conversation.title == "Team" and conversation.direct_key is None
+    assert set(conversation.participants.values_list("user_id", flat=True)) == {user.pk, *(m.pk for m in members)}
+    assert Activity.objects.get(verb="conversation_create", target_id=conversation.pk).context["participants"] == 4
+
+
+@pytest.mark.parametrize(
+    "title, member_count, field",
+    [
+        ("", 2, "title"),
+        ("x" * 101, 2, "title"),
+        ("Team", 0, "usernames"),
+        ("Team", GROUP_MAX_PARTICIPANTS, "usernames"),
+    ],
+)
+def test_bad_group_is_refused(user, title, member_count, field):
+    members = UserFactory.create_batch(member_count)
+    with pytest.raises(ValidationError) as error:
+        conversation_create_group(creator=user, participants=members, title=title)
+    assert field in error.value.message_dict
+    assert not Conversation.objects.exists() and not Participant.objects.exists()
+
+
+def test_group_of_exactly_the_maximum_is_allowed(user):
+    members = UserFactory.create_batch(GROUP_MAX_PARTICIPANTS - 1)
+    conversation = conversation_create_group(creator=user, participants=members, title="Big")
+    assert conversation.participants.count() == GROUP_MAX_PARTICIPANTS
+
+
+def test_group_with_a_blocked_user_is_refused(user, other_user):
+    BlockFactory(blocker=other_user, blocked=user)
+    with pytest.raises(ValidationError) as error:
+        conversation_create_group(creator=user, participants=[other_user, UserFactory()], title="Team")
+    assert other_user.username in error.value.message_dict["usernames"][0]
+    assert not Conversation.objects.exists()
+
+
+def test_message_send_writes_message_activity_and_notifies_after_commit(
+    user, other_user, django_capture_on_commit_callbacks
+):
+    conversation, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        message = message_send(sender=user, conversation=conversation, text="  hello  ")
+    assert not Notification.objects.exists()  # nothing before commit
+
+    for callback in callbacks:
+        callback()
+    conversation.refresh_from_db()
+    assert message.text == "hello"
+    assert conversation.last_message_at == message.created_at
+    assert Activity.objects.filter(verb="message_send", target_id=message.pk, actor=user).exists()
+    notification = Notification.objects.get()
+    assert (notification.recipient, notification.actor, notification.verb) == (other_user, user, "message")
+    assert (notification.target_type, notification.target_id) == ("conversation", conversation.pk)
+
+
+def test_rolled_back_send_leaves_no_message_and_no_notification(user, other_user, django_capture_on_commit_callbacks):
+    conversation, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            message_send(sender=user, conversation=conversation, text="hello")
+            raise RuntimeError("the surrounding action failed")
+    assert not Message.objects.exists()
+    assert not Notification.objects.exists()
+    assert not Activity.objects.filter(verb="message_send").exists()
+
+
+def test_group_message_notifies_every_other_participant(user, django_capture_on_commit_callbacks):
+    members = UserFactory.create_batch(3)
+    conversation = conversation_create_group(creator=user, participants=members, title="Team")
+    with django_capture_on_commit_callbacks(execute=True):
+        message_send(sender=members[0], conversation=conversation, text="hi all")
+    assert set(Notification.objects.values_list("recipient_id", flat=True)) == {user.pk, members[1].pk, members[2].pk}
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * (MESSAGE_MAX_LENGTH + 1)])
+def test_bad_message_is_refused(user, other_user, text):
+    conversation, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    with pytest.raises(ValidationError) as error:
+        message_send(sender=user, conversation=conversation, text=text)
+    assert "text" in error.value.message_dict
+    assert not Message.objects.exists()
+    conversation.refresh_from_db()
+    assert conversation.last_message_at is None
+
+
+def test_message_of_maximum_length_is_accepted(user, other_user):
+    conversation, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    assert len(message_send(sender=user, conversation=conversation, text="x" * MESSAGE_MAX_LENGTH).text) == 5000
+
+
+def test_non_participant_cannot_send_or_mark_read(user, other_user):
+    conversation, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    stranger = UserFactory()
+    with pytest.raises(Http404):
+        message_send(sender=stranger, conversation=conversation, text="hi")
+    with pytest.raises(Http404):
+        conversation_mark_read(user=stranger, conversation=conversation)
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("blocker_is_sender", [True, False])
+def test_blocked_user_cannot_send_into_a_direct_conversation(user, other_user, blocker_is_sender):
+    conversation, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    BlockFactory(blocker=user if blocker_is_sender else other_user, blocked=other_user if blocker_is_sender else user)
+    with pytest.raises(PermissionDenied):
+        message_send(sender=user, conversation=conversation, text="hi")
+    assert not Message.objects.exists()
+
+
+def test_unread_counts_follow_reads_and_new_messages(user, other_user):
+    direct, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    group = conversation_create_group(creator=other_user, participants=[user, UserFactory()], title="Team")
+    assert unread_conversation_count(user=user) == 0
+
+    message_send(sender=other_user, conversation=direct, text="one")
+    message_send(sender=other_user, conversation=direct, text="two")
+    message_send(sender=other_user, conversation=group, text="three")
+    assert unread_conversation_count(user=user) == 2
+    assert unread_conversation_count(user=other_user) == 0  # own messages are never unread
+    assert {c.pk: c.unread_count for c in conversation_list(user=user)} == {direct.pk: 2, group.pk: 1}
+
+    assert conversation_mark_read(user=user, conversation=direct) is True
+    assert unread_conversation_count(user=user) == 1
+    assert Activity.objects.filter(verb="message_read", actor=user, target_id=direct.pk).count() == 1
+    assert conversation_mark_read(user=user, conversation=direct) is False  # nothing new: no write, no activity
+    assert Activity.objects.filter(verb="message_read", actor=user).count() == 1
+
+    message_send(sender=other_user, conversation=direct, text="four")
+    assert {c.pk: c.unread_count for c in conversation_list(user=user)} == {direct.pk: 1, group.pk: 1}
+    message_send(sender=user, conversation=group, text="a reply reads the group")
+    assert unread_conversation_count(user=user) == 1
+
+
+def test_inbox_orders_by_latest_message_and_shows_the_last_one(user):
+    first, second = UserFactory(), UserFactory()
+    older, _ = conversation_get_or_create_direct(user=user, other=first)
+    newer, _ = conversation_get_or_create_direct(user=user, other=second)
+    message_send(sender=first, conversation=older, text="old")
+    message_send(sender=second, conversation=newer, text="new")
+    message_send(sender=user, conversation=older, text="latest")
+
+    inbox = list(conversation_list(user=user))
+    assert [c.pk for c in inbox] == [older.pk, newer.pk]
+    assert (inbox[0].last_message_text, inbox[0].last_message_sender) == ("latest", user.username)
+    assert inbox[0].others(user) == [first]
