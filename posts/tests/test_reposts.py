@@ -1,0 +1,110 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils import timezone
+
+from analytics.models import Activity
+from notifications.models import Notification
+from posts.models import Repost
+from posts.reposts import repost_create, repost_delete, reposts_for_follower, reposts_of_user
+from socialnet.errors import Conflict
+from tests.factories import BlockFactory, FollowFactory, LikeFactory, PostFactory, RepostFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_repost_records_activity_and_notifies_author(user, django_capture_on_commit_callbacks):
+    post = PostFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        repost = repost_create(user=user, post=post, note=" worth reading ")
+    assert (repost.user, repost.post, repost.note) == (user, post, "worth reading")
+    assert list(Activity.objects.values_list("actor_id", "verb", "target_id")) == [(user.pk, "repost", post.pk)]
+    notification = Notification.objects.get()
+    assert (notification.recipient, notification.actor, notification.verb) == (post.author, user, "repost")
+
+
+def test_reposting_twice_is_a_conflict_and_changes_nothing(user):
+    post = PostFactory()
+    repost_create(user=user, post=post)
+    with pytest.raises(Conflict):
+        repost_create(user=user, post=post, note="again")
+    assert Repost.objects.get().note == ""
+    assert Activity.objects.count() == 1
+
+
+def test_own_post_cannot_be_reposted(user):
+    with pytest.raises(ValidationError) as excinfo:
+        repost_create(user=user, post=PostFactory(author=user))
+    assert "post" in excinfo.value.message_dict
+    assert not Repost.objects.exists()
+
+
+def test_note_is_at_most_500_chars(user):
+    with pytest.raises(ValidationError) as excinfo:
+        repost_create(user=user, post=PostFactory(), note="x" * 501)
+    assert "note" in excinfo.value.message_dict
+    assert not Repost.objects.exists()
+    assert repost_create(user=user, post=PostFactory(), note="x" * 500)
+
+
+def test_hidden_posts_cannot_be_reposted(user):
+    removed = PostFactory(removed_at=timezone.now())
+    blocked = PostFactory()
+    BlockFactory(blocker=blocked.author, blocked=user)
+    for post in (removed, blocked):
+        with pytest.raises(Http404):
+            repost_create(user=user, post=post)
+    assert not Repost.objects.exists()
+
+
+def test_undo_repost(user):
+    post = PostFactory()
+    RepostFactory(user=user, post=post)
+    repost_delete(user=user, post=post)
+    assert not Repost.objects.exists()
+    assert Activity.objects.filter(verb="repost_delete", actor=user, target_id=post.pk).exists()
+    with pytest.raises(Http404):
+        repost_delete(user=user, post=post)
+
+
+def test_reposts_of_user_newest_first_with_post_cards(user, django_assert_num_queries):
+    viewer = UserFactory()
+    older = RepostFactory(user=user, created_at=timezone.now() - timezone.timedelta(hours=1))
+    newer = RepostFactory(user=user, note="look")
+    LikeFactory(post=newer.post, user=viewer)
+    RepostFactory()  # someone else's
+    RepostFactory(user=user, post=PostFactory(removed_at=timezone.now()))
+    with django_assert_num_queries(4):  # blocks (here and in post_list), reposts, posts
+        rows = list(reposts_of_user(user=user, viewer=viewer))
+        assert [r.pk for r in rows] == [newer.pk, older.pk]
+        assert rows[0].post.like_count == 1 and rows[0].post.liked_by_me
+        assert rows[0].user.profile.name
+
+
+def test_reposts_of_user_hidden_between_blocked_users(user):
+    viewer = UserFactory()
+    RepostFactory(user=user)
+    BlockFactory(blocker=user, blocked=viewer)
+    assert list(reposts_of_user(user=user, viewer=viewer)) == []
+
+
+def test_reposts_for_follower_come_from_followees_only():
+    viewer = UserFactory()
+    followee = UserFactory()
+    FollowFactory(follower=viewer, followee=followee)
+    shown = RepostFactory(user=followee, note="see this")
+    RepostFactory()
+    hidden_author_post = PostFactory()
+    BlockFactory(blocker=viewer, blocked=hidden_author_post.author)
+    RepostFactory(user=followee, post=hidden_author_post)
+    rows = list(reposts_for_follower(viewer=viewer))
+    assert [(r.post, r.user, r.note) for r in rows] == [(shown.post, followee, "see this")]
+
+
+def test_reposts_query_count_does_not_grow(django_assert_max_num_queries):
+    viewer = UserFactory()
+    followee = UserFactory()
+    FollowFactory(follower=viewer, followee=followee)
+    RepostFactory.create_batch(10, user=followee)
+    with django_assert_max_num_queries(4):
+        assert len([r.post.comment_count for r in reposts_for_follower(viewer=viewer)]) == 10
