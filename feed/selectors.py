@@ -1,0 +1,48 @@
+"""Reads behind the feed: what a user has already seen, random recent posts, the chronological feed."""
+
+import random
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Follow
+from communities.models import Membership
+from posts.models import Like, Post, PostView
+from posts.selectors import post_list
+
+# The random feed samples from this many of the newest unseen posts.
+RANDOM_POOL_SIZE = 500
+
+
+def seen_post_ids(*, user) -> set[int]:
+    """Posts the user was shown or liked, in one query over the (user, viewed_at) and (user, post) indexes."""
+    views = PostView.objects.filter(user=user).values_list("post_id", flat=True)
+    likes = Like.objects.filter(user=user).values_list("post_id", flat=True)
+    return set(views.union(likes))
+
+
+def posts_in_order(*, viewer, post_ids: list[int]) -> list[Post]:
+    """Post cards for the ids in the given order; posts the viewer may not see are dropped."""
+    by_id = {post.pk: post for post in post_list(viewer=viewer).filter(id__in=post_ids)}
+    return [by_id[pk] for pk in post_ids if pk in by_id]
+
+
+def random_recent_posts(*, viewer, exclude_post_ids: set[int], count: int, rng: random.Random | None = None) -> list:
+    """A random sample of the newest posts the viewer has not seen: the feed without a model."""
+    pool = post_list(viewer=viewer).order_by("-created_at", "-id")
+    if exclude_post_ids:
+        pool = pool.exclude(id__in=exclude_post_ids)
+    pool_ids = list(pool.values_list("id", flat=True)[:RANDOM_POOL_SIZE])
+    chosen = (rng or random).sample(pool_ids, min(count, len(pool_ids)))
+    return posts_in_order(viewer=viewer, post_ids=chosen)
+
+
+def latest_posts(*, viewer, before: tuple[datetime, int] | None, count: int) -> QuerySet[Post]:
+    """Newest first, from people the viewer follows and communities they belong to (keyset-paginated)."""
+    followees = Follow.objects.filter(follower=viewer).values("followee_id")
+    communities = Membership.objects.filter(user=viewer, is_banned=False).values("community_id")
+    qs = post_list(viewer=viewer).filter(Q(author_id__in=followees) | Q(community_id__in=communities))
+    if before is not None:
+        created_at, post_id = before
+        qs = qs.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=post_id))
+    return qs.order_by("-created_at", "-id")[:count]

@@ -1,0 +1,175 @@
+"""Serving feed pages: rank with the model (or the experiment's variant), fall back to random posts, log impressions."""
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from analytics.experiments import NO_EXPERIMENT, Variant, variant_for
+from analytics.services import activity_record
+from posts.models import Post, PostView
+from recommender.serving import ModelUnavailable, rank_for_user
+
+from .selectors import latest_posts, posts_in_order, random_recent_posts, seen_post_ids
+
+logger = logging.getLogger(__name__)
+
+MODES = ("for_you", "latest")
+MAX_PAGE_SIZE = 50
+# fallback_reason of chronological pages: the model was not asked, by the user's choice.
+LATEST_MODE = "latest"
+FALLBACK_COUNTER_KEY = "feed:fallbacks:{reason}"
+FALLBACK_COUNTER_SECONDS = 7 * 24 * 3600
+FALLBACK_REASONS = ("no_model", "artifact_unreadable", "timeout", "no_candidates", "error")
+# The model is asked for more posts than a page holds: some may be hidden from the viewer (blocks, removals).
+RANK_OVERFETCH = 2
+
+
+@dataclass
+class FeedPage:
+    posts: list[Post]
+    page_id: uuid.UUID | None = None
+    model_version_id: int | None = None
+    experiment_id: int | None = None
+    experiment_group: str = ""
+    fallback_reason: str = ""
+    reasons: dict[int, str] = field(default_factory=dict)
+    mode: str = "for_you"
+    # Latest mode only: where the next page starts.
+    next_cursor: str | None = None
+
+
+def cursor_encode(post: Post) -> str:
+    return f"{post.created_at.timestamp():.6f}_{post.pk}"
+
+
+def cursor_decode(cursor: str) -> tuple[datetime, int]:
+    try:
+        timestamp, post_id = cursor.split("_")
+        return datetime.fromtimestamp(float(timestamp), tz=UTC), int(post_id)
+    except (ValueError, OverflowError, OSError):
+        raise ValidationError({"cursor": "Invalid cursor."})
+
+
+def _variant_for(user) -> Variant:
+    """The experiment arm of the user; a failing experiment lookup must not break the feed."""
+    try:
+        return variant_for(user=user, surface="feed")
+    except Exception:
+        logger.exception("feed: experiment assignment failed for user %s; serving without experiment", user.pk)
+        return NO_EXPERIMENT
+
+
+def fallback_count(*, reason: str) -> None:
+    key = FALLBACK_COUNTER_KEY.format(reason=reason)
+    cache.add(key, 0, FALLBACK_COUNTER_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, FALLBACK_COUNTER_SECONDS)
+
+
+def fallback_counts() -> dict[str, int]:
+    """Fallbacks per reason over the last week (approximately: the counters are cache entries)."""
+    values = cache.get_many([FALLBACK_COUNTER_KEY.format(reason=reason) for reason in FALLBACK_REASONS])
+    return {reason: values.get(FALLBACK_COUNTER_KEY.format(reason=reason), 0) for reason in FALLBACK_REASONS}
+
+
+def _validate(mode: str, page_size: int) -> None:
+    errors = {}
+    if mode not in MODES:
+        errors["mode"] = f"Choose one of: {', '.join(MODES)}."
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        errors["page_size"] = f"Between 1 and {MAX_PAGE_SIZE}."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _ranked_or_random(*, user, variant, seen: set[int], page_size: int) -> FeedPage:
+    if variant.use_random:
+        posts = random_recent_posts(viewer=user, exclude_post_ids=seen, count=page_size)
+        return FeedPage(posts=posts)
+    try:
+        ranked = rank_for_user(
+            user_id=user.pk,
+            k=page_size * RANK_OVERFETCH,
+            exclude_post_ids=seen,
+            model_version_id=variant.model_version_id,
+            time_budget_ms=settings.RECOMMENDER_TIME_BUDGET_MS,
+        )
+    except ModelUnavailable as unavailable:
+        reason = unavailable.reason
+    except Exception:
+        logger.exception("feed: ranking failed for user %s", user.pk)
+        reason = "error"
+    else:
+        posts = posts_in_order(viewer=user, post_ids=ranked.post_ids)[:page_size]
+        if posts:
+            return FeedPage(posts=posts, reasons=ranked.reasons, model_version_id=ranked.model_version_id)
+        reason = "no_candidates"
+    logger.warning("feed: random fallback for user %s: %s", user.pk, reason)
+    fallback_count(reason=reason)
+    posts = random_recent_posts(viewer=user, exclude_post_ids=seen, count=page_size)
+    return FeedPage(posts=posts, fallback_reason=reason)
+
+
+def feed_serve(*, user, mode: str = "for_you", page_size: int | None = None, cursor: str | None = None) -> FeedPage:
+    """One feed page for the user, logged as impressions (one bulk insert). Never fails because of the model.
+
+    Anonymous visitors get random recent posts, unlogged.
+    """
+    page_size = page_size or settings.RECOMMENDER_PAGE_SIZE
+    _validate(mode, page_size)
+    if not user.is_authenticated:
+        return FeedPage(posts=random_recent_posts(viewer=None, exclude_post_ids=set(), count=page_size), mode=mode)
+
+    if mode == LATEST_MODE:
+        before = cursor_decode(cursor) if cursor else None
+        # One extra row tells whether another page exists.
+        posts = list(latest_posts(viewer=user, before=before, count=page_size + 1))
+        has_more = len(posts) > page_size
+        posts = posts[:page_size]
+        page = FeedPage(
+            posts=posts, fallback_reason=LATEST_MODE, next_cursor=cursor_encode(posts[-1]) if has_more else None
+        )
+    else:
+        variant = _variant_for(user)
+        page = _ranked_or_random(user=user, variant=variant, seen=seen_post_ids(user=user), page_size=page_size)
+        page.experiment_id, page.experiment_group = variant.experiment_id, variant.group
+    page.mode = mode
+    if not page.posts:
+        return page
+
+    page.page_id = PostView.new_page_id()
+    with transaction.atomic():
+        PostView.objects.bulk_create(
+            PostView(
+                user=user,
+                post=post,
+                source=PostView.Source.FEED,
+                position=position,
+                page_id=page.page_id,
+                model_version=page.model_version_id,
+                experiment=page.experiment_id,
+                experiment_group=page.experiment_group,
+                fallback_reason=page.fallback_reason,
+            )
+            for position, post in enumerate(page.posts)
+        )
+        activity_record(
+            actor=user,
+            verb="feed_page_view",
+            context={
+                "page_id": str(page.page_id),
+                "mode": mode,
+                "posts": len(page.posts),
+                "model_version": page.model_version_id,
+                "fallback_reason": page.fallback_reason,
+            },
+        )
+    return page
