@@ -51,7 +51,23 @@ class Experiment(models.Model):
                 condition=models.Q(treatment_percent__gte=0, treatment_percent__lte=100),
                 name="analytics_experiment_percent_range",
             ),
+            # Two running experiments on one surface would fight over the same users.
+            models.UniqueConstraint(
+                fields=["surface"],
+                condition=models.Q(started_at__isnull=False, stopped_at__isnull=True),
+                name="analytics_experiment_one_running_per_surface",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_running(self) -> bool:
+        return self.started_at is not None and self.stopped_at is None
+
+    @property
+    def status(self) -> str:
+        if self.started_at is None:
+            return "draft"
+        return "running" if self.stopped_at is None else "stopped"
