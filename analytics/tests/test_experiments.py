@@ -79,8 +79,13 @@ def _page(*, user, posts, at, experiment=None, group=""):
     page_id = PostView.new_page_id()
     for position, post in enumerate(posts):
         PostViewFactory(
-            user=user, post=post, viewed_at=at, page_id=page_id, position=position,
-            experiment=experiment.pk if experiment else None, experiment_group=group,
+            user=user,
+            post=post,
+            viewed_at=at,
+            page_id=page_id,
+            position=position,
+            experiment=experiment.pk if experiment else None,
+            experiment_group=group,
         )
     return page_id
 

@@ -1,5 +1,4 @@
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,7 +16,7 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-DAY = datetime(2026, 3, 10, 12, 0, tzinfo=dt_timezone.utc)
+DAY = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 def _page(*, user, posts, at, **fields):
@@ -53,7 +52,10 @@ def test_online_hitrate_counts_likes_within_one_hour_only():
     by_model = {row[0]: row[1:] for row in _table(tables, "feed_model").rows}
     assert by_model == {3: [2, 1, 0.5, 10, 2, 0.2], "none": [1, 0, 0.0, 5, 0, 0.0]}
     by_group = {(row[0], row[1]): row[2:] for row in _table(tables, "feed_experiment").rows}
-    assert by_group == {(experiment.name, "treatment"): [2, 1, 0.5, 10, 2, 0.2], ("none", "none"): [1, 0, 0.0, 5, 0, 0.0]}
+    assert by_group == {
+        (experiment.name, "treatment"): [2, 1, 0.5, 10, 2, 0.2],
+        ("none", "none"): [1, 0, 0.0, 5, 0, 0.0],
+    }
     # Hitrate over all three pages: 1 / 3.
     assert sum(r[2] for r in daily.rows) / sum(r[1] for r in daily.rows) == pytest.approx(1 / 3)
 
