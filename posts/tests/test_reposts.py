@@ -108,3 +108,46 @@ def test_reposts_query_count_does_not_grow(django_assert_max_num_queries):
     RepostFactory.create_batch(10, user=followee)
     with django_assert_max_num_queries(4):
         assert len([r.post.comment_count for r in reposts_for_follower(viewer=viewer)]) == 10
+
+
+def test_api_repost_and_undo(auth_api_client, user, django_capture_on_commit_callbacks):
+    post = PostFactory()
+    url = f"/api/v1/posts/{post.pk}/repost/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = auth_api_client.post(url, {"note": "must read"})
+    assert response.status_code == 201, response.data
+    assert response.data["note"] == "must read" and response.data["post"]["id"] == post.pk
+    assert Notification.objects.filter(recipient=post.author, verb="repost", actor=user).exists()
+
+    response = auth_api_client.post(url, {"note": "again"})
+    assert response.status_code == 409
+    assert Repost.objects.get().note == "must read"
+
+    listed = auth_api_client.get(f"/api/v1/users/{user.username}/reposts/").data["results"]
+    assert [(r["post"]["id"], r["note"]) for r in listed] == [(post.pk, "must read")]
+
+    assert auth_api_client.delete(url).status_code == 204
+    assert not Repost.objects.exists()
+    assert auth_api_client.delete(url).status_code == 404
+
+
+def test_api_repost_refusals(auth_api_client, user):
+    own = PostFactory(author=user)
+    response = auth_api_client.post(f"/api/v1/posts/{own.pk}/repost/", {})
+    assert response.status_code == 400 and "post" in response.data
+    response = auth_api_client.post(f"/api/v1/posts/{PostFactory().pk}/repost/", {"note": "x" * 501})
+    assert response.status_code == 400 and "note" in response.data
+    hidden = PostFactory(removed_at=timezone.now())
+    assert auth_api_client.post(f"/api/v1/posts/{hidden.pk}/repost/", {}).status_code == 404
+    assert not Repost.objects.exists()
+
+
+def test_api_user_reposts_query_count_is_bounded(api_client, django_assert_max_num_queries):
+    reposter = UserFactory()
+    url = f"/api/v1/users/{reposter.username}/reposts/"
+    RepostFactory.create_batch(2, user=reposter)
+    with django_assert_max_num_queries(8) as small:
+        assert len(api_client.get(url).data["results"]) == 2
+    RepostFactory.create_batch(8, user=reposter)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert len(api_client.get(url).data["results"]) == 10
