@@ -26,6 +26,11 @@ def user_get_visible(*, username: str, viewer) -> User:
     return user
 
 
+def user_get_with_profile(*, pk: int) -> User:
+    """A user with the profile and its interests loaded (the signed-in user's own page and API)."""
+    return User.objects.select_related("profile").prefetch_related("profile__interests").get(pk=pk)
+
+
 def user_list(*, viewer=None, query: str = "") -> QuerySet[User]:
     """Active users, minus blocked ones, optionally matching a query on username or display name."""
     qs = User.objects.filter(is_active=True).select_related("profile").order_by("username")

@@ -1,3 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views
+
+urlpatterns = [
+    path("auth/register/", views.RegisterView.as_view(), name="api-register"),
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("me/", views.MeView.as_view(), name="api-me"),
+    path("users/", views.UserListView.as_view(), name="api-user-list"),
+    path("users/<str:username>/", views.UserDetailView.as_view(), name="api-user-detail"),
+    path("users/<str:username>/follow/", views.FollowView.as_view(), name="api-user-follow"),
+    path("users/<str:username>/followers/", views.FollowersView.as_view(), name="api-user-followers"),
+    path("users/<str:username>/following/", views.FollowingView.as_view(), name="api-user-following"),
+    path("users/<str:username>/block/", views.BlockView.as_view(), name="api-user-block"),
+]

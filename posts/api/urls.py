@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = []
+from . import views
+
+router = SimpleRouter()
+router.register("posts", views.PostViewSet, basename="api-post")
+
+urlpatterns = [
+    path("posts/<int:pk>/like/", views.LikeView.as_view(), name="api-post-like"),
+    path("topics/", views.TopicListView.as_view(), name="api-topic-list"),
+    *router.urls,
+]

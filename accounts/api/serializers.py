@@ -1,0 +1,91 @@
+from rest_framework import serializers
+
+from accounts.models import Profile, User
+from posts.models import Topic
+
+PRIVATE_PROFILE_FIELDS = ("os", "source")
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    interests = serializers.SlugRelatedField(
+        slug_field="name", many=True, queryset=Topic.objects.all(), required=False, help_text="Topic names."
+    )
+    age = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Profile
+        fields = [
+            "display_name",
+            "bio",
+            "gender",
+            "birth_date",
+            "age",
+            "country",
+            "city",
+            "occupation",
+            "interests",
+            *PRIVATE_PROFILE_FIELDS,
+        ]
+        read_only_fields = ["age", *PRIVATE_PROFILE_FIELDS]
+
+
+class PublicProfileSerializer(ProfileSerializer):
+    """What anyone may see of a profile: no sign-up metadata."""
+
+    class Meta(ProfileSerializer.Meta):
+        fields = [name for name in ProfileSerializer.Meta.fields if name not in PRIVATE_PROFILE_FIELDS]
+        read_only_fields = fields
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """A user as others see them (never the e-mail)."""
+
+    profile = PublicProfileSerializer(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "date_joined", "profile"]
+        read_only_fields = fields
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    """The few fields a list of people or a post author needs."""
+
+    display_name = serializers.CharField(source="profile.name", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name"]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.ModelSerializer):
+    """The signed-in user: e-mail and profile are editable (PATCH), the username is not."""
+
+    profile = ProfileSerializer(required=False)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "date_joined", "profile"]
+        read_only_fields = ["id", "username", "date_joined"]
+        extra_kwargs = {"email": {"required": False}}
+
+
+class RegisterSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+
+
+class RegisteredSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    user = MeSerializer()
+
+
+class FollowStateSerializer(serializers.Serializer):
+    following = serializers.BooleanField()
+    follower_count = serializers.IntegerField()
+
+
+class BlockStateSerializer(serializers.Serializer):
+    blocking = serializers.BooleanField()

@@ -1,0 +1,157 @@
+from django.contrib.auth.signals import user_logged_in
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.middleware import landing_source
+
+from .serializers import (
+    BlockStateSerializer,
+    FollowStateSerializer,
+    MeSerializer,
+    RegisteredSerializer,
+    RegisterSerializer,
+    UserSerializer,
+    UserSummarySerializer,
+)
+
+
+class UserPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class RegisterView(generics.GenericAPIView):
+    """Create an account; the answer carries the API token."""
+
+    serializer_class = RegisterSerializer
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=RegisterSerializer, responses={201: RegisteredSerializer})
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_register(
+            **serializer.validated_data,
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            **landing_source(request),
+        )
+        token = services.token_issue(user=user)
+        body = {"token": token.key, "user": MeSerializer(user).data}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange username and password for the API token (a log-in: recorded and subject to lockout)."""
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token = services.token_issue(user=user)
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        return Response({"token": token.key})
+
+
+class MeView(generics.RetrieveUpdateAPIView):
+    """The signed-in user's account and profile."""
+
+    serializer_class = MeSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        return selectors.user_get_with_profile(pk=self.request.user.pk)
+
+    def update(self, request, *args, **kwargs):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        services.profile_update(user=request.user, email=data.get("email"), **data.get("profile", {}))
+        return Response(self.get_serializer(self.get_object()).data)
+
+
+class UserListView(generics.ListAPIView):
+    """People, optionally searched by username or display name (?q=)."""
+
+    serializer_class = UserSummarySerializer
+    pagination_class = UserPagination
+
+    @extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Part of a username or name.")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.user_list(viewer=self.request.user, query=self.request.query_params.get("q", ""))
+
+
+class UserDetailView(generics.RetrieveAPIView):
+    serializer_class = UserSerializer
+
+    def get_object(self):
+        return selectors.user_get_visible(username=self.kwargs["username"], viewer=self.request.user)
+
+
+class FollowersView(generics.ListAPIView):
+    """People following this user, most recent first."""
+
+    serializer_class = UserSummarySerializer
+    pagination_class = UserPagination
+
+    def get_queryset(self):
+        user = selectors.user_get_visible(username=self.kwargs["username"], viewer=self.request.user)
+        return selectors.follower_list(user=user)
+
+
+class FollowingView(FollowersView):
+    """People this user follows, most recent first."""
+
+    def get_queryset(self):
+        user = selectors.user_get_visible(username=self.kwargs["username"], viewer=self.request.user)
+        return selectors.following_list(user=user)
+
+
+class FollowView(APIView):
+    """POST follows the user (409 when already following), DELETE unfollows."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def _answer(self, followee, *, following: bool, status_code: int = status.HTTP_200_OK):
+        counts = selectors.follow_counts(user=followee)
+        return Response({"following": following, "follower_count": counts["followers"]}, status=status_code)
+
+    @extend_schema(request=None, responses={201: FollowStateSerializer})
+    def post(self, request, username):
+        followee = selectors.user_get_visible(username=username, viewer=request.user)
+        services.follow_add(follower=request.user, followee=followee)
+        return self._answer(followee, following=True, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: FollowStateSerializer})
+    def delete(self, request, username):
+        followee = selectors.user_get_visible(username=username, viewer=request.user)
+        services.follow_remove(follower=request.user, followee=followee)
+        return self._answer(followee, following=False)
+
+
+class BlockView(APIView):
+    """POST blocks the user (409 when already blocked), DELETE unblocks."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={201: BlockStateSerializer})
+    def post(self, request, username):
+        blocked = selectors.user_get_visible(username=username, viewer=request.user)
+        services.block_add(blocker=request.user, blocked=blocked)
+        return Response({"blocking": True}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: BlockStateSerializer})
+    def delete(self, request, username):
+        blocked = selectors.user_get_visible(username=username, viewer=request.user)
+        services.block_remove(blocker=request.user, blocked=blocked)
+        return Response({"blocking": False})

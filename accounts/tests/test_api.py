@@ -1,0 +1,187 @@
+import pytest
+from rest_framework.authtoken.models import Token
+
+from accounts.models import Block, Follow, User
+from analytics.models import Activity
+from tests.factories import PASSWORD, BlockFactory, FollowFactory, TopicFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ANDROID_UA = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36"
+
+
+def test_register_returns_token_and_records_signup_metadata(api_client):
+    response = api_client.post(
+        "/api/v1/auth/register/?utm_source=ads",
+        {"username": "alice", "email": "alice@example.com", "password": PASSWORD},
+        HTTP_USER_AGENT=ANDROID_UA,
+    )
+    assert response.status_code == 201, response.content
+    user = User.objects.get(username="alice")
+    assert response.json()["token"] == Token.objects.get(user=user).key
+    assert response.json()["user"]["email"] == "alice@example.com"
+    assert (user.profile.os, user.profile.source) == ("Android", "ads")
+    assert Activity.objects.filter(actor=user, verb="register").count() == 1
+
+
+def test_register_duplicate_username_any_case_is_a_field_error(api_client):
+    UserFactory(username="Alice")
+    response = api_client.post(
+        "/api/v1/auth/register/", {"username": "ALICE", "email": "a@example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert "username" in response.json()
+    assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "fields"),
+    [
+        ({}, {"username", "email", "password"}),
+        ({"username": "bob", "email": "nope", "password": PASSWORD}, {"email"}),
+        ({"username": "bob", "email": "bob@example.com", "password": "password"}, {"password"}),
+        ({"username": ["bob"], "email": "bob@example.com", "password": PASSWORD}, {"username"}),
+    ],
+)
+def test_register_bad_input(api_client, payload, fields):
+    response = api_client.post("/api/v1/auth/register/", payload, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == fields
+    assert not User.objects.exists()
+
+
+def test_register_malformed_json(api_client):
+    response = api_client.post("/api/v1/auth/register/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert not User.objects.exists()
+
+
+def test_token_login_records_activity(api_client, user):
+    response = api_client.post("/api/v1/auth/token/", {"username": user.username.upper(), "password": PASSWORD})
+    assert response.status_code == 200
+    assert response.json()["token"] == Token.objects.get(user=user).key
+    assert Activity.objects.filter(actor=user, verb="login").count() == 1
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert api_client.get("/api/v1/me/").json()["username"] == user.username
+
+
+def test_token_wrong_password(api_client, user):
+    response = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": "wrong"})
+    assert response.status_code == 400
+    assert not Token.objects.exists()
+
+
+def test_me_get_and_patch_profile(auth_api_client, user):
+    TopicFactory(name="sport")
+    response = auth_api_client.patch(
+        "/api/v1/me/",
+        {"email": "new@example.com", "profile": {"display_name": "Al", "city": "Paris", "interests": ["sport"]}},
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["email"] == "new@example.com"
+    assert body["profile"]["display_name"] == "Al"
+    assert body["profile"]["interests"] == ["sport"]
+    user.refresh_from_db()
+    assert (user.email, user.profile.city) == ("new@example.com", "Paris")
+    assert Activity.objects.filter(actor=user, verb="profile_update").count() == 1
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"profile": {"gender": "robot"}},
+        {"profile": {"birth_date": "yesterday"}},
+        {"profile": {"interests": ["no-such-topic"]}},
+        {"email": "not-an-email"},
+    ],
+)
+def test_me_patch_bad_input_changes_nothing(auth_api_client, user, payload):
+    response = auth_api_client.patch("/api/v1/me/", payload)
+    assert response.status_code == 400
+    assert set(response.json()) == set(payload)
+    user.refresh_from_db()
+    assert user.email == f"{user.username}@example.com"
+    assert user.profile.gender == "female"
+    assert not Activity.objects.filter(verb="profile_update").exists()
+
+
+def test_me_requires_authentication(api_client):
+    assert api_client.get("/api/v1/me/").status_code in (401, 403)
+
+
+def test_user_detail_never_exposes_email_or_signup_metadata(auth_api_client, other_user):
+    body = auth_api_client.get(f"/api/v1/users/{other_user.username}/").json()
+    assert body["username"] == other_user.username
+    assert "email" not in body
+    assert "os" not in body["profile"] and "source" not in body["profile"]
+
+
+def test_user_search_and_blocked_users_hidden(auth_api_client, user, django_assert_max_num_queries):
+    UserFactory(username="carla")
+    UserFactory(username="carlos")
+    blocker = UserFactory(username="carlito")
+    BlockFactory(blocker=blocker, blocked=user)
+    with django_assert_max_num_queries(4):
+        response = auth_api_client.get("/api/v1/users/?q=CARL")
+    assert [row["username"] for row in response.json()["results"]] == ["carla", "carlos"]
+    assert auth_api_client.get("/api/v1/users/carlito/").status_code == 404
+
+
+def test_follow_and_unfollow(auth_api_client, user, other_user):
+    url = f"/api/v1/users/{other_user.username}/follow/"
+    response = auth_api_client.post(url)
+    assert response.status_code == 201
+    assert response.json() == {"following": True, "follower_count": 1}
+    assert Follow.objects.filter(follower=user, followee=other_user).exists()
+    assert auth_api_client.post(url).status_code == 409
+    response = auth_api_client.delete(url)
+    assert response.json() == {"following": False, "follower_count": 0}
+    assert not Follow.objects.exists()
+    assert list(Activity.objects.filter(actor=user).values_list("verb", flat=True).order_by("id")) == [
+        "follow",
+        "unfollow",
+    ]
+
+
+def test_follow_self_is_400_and_unknown_user_404(auth_api_client, user):
+    assert auth_api_client.post(f"/api/v1/users/{user.username}/follow/").status_code == 400
+    assert auth_api_client.post("/api/v1/users/nobody/follow/").status_code == 404
+
+
+def test_follow_requires_authentication(api_client, other_user):
+    assert api_client.post(f"/api/v1/users/{other_user.username}/follow/").status_code in (401, 403)
+    assert not Follow.objects.exists()
+
+
+def test_followers_and_following_lists(api_client, django_assert_max_num_queries):
+    star = UserFactory()
+    fans = UserFactory.create_batch(3)
+    for fan in fans:
+        FollowFactory(follower=fan, followee=star)
+    with django_assert_max_num_queries(4):
+        followers = api_client.get(f"/api/v1/users/{star.username}/followers/").json()
+    assert [row["username"] for row in followers["results"]] == [fan.username for fan in reversed(fans)]
+    following = api_client.get(f"/api/v1/users/{fans[0].username}/following/").json()
+    assert [row["username"] for row in following["results"]] == [star.username]
+
+
+def test_block_and_unblock(auth_api_client, user, other_user):
+    FollowFactory(follower=other_user, followee=user)
+    url = f"/api/v1/users/{other_user.username}/block/"
+    assert auth_api_client.post(url).json() == {"blocking": True}
+    assert Block.objects.filter(blocker=user, blocked=other_user).exists()
+    assert not Follow.objects.exists()
+    assert auth_api_client.post(url).status_code == 409
+    assert auth_api_client.post(f"/api/v1/users/{other_user.username}/follow/").status_code == 403
+    assert auth_api_client.delete(url).json() == {"blocking": False}
+    assert not Block.objects.exists()
+
+
+def test_schema_has_no_warnings_for_accounts_and_posts(capsys, tmp_path):
+    from django.core.management import call_command
+
+    # Other apps' endpoints are checked by their own tests; this one must not fail because of them.
+    call_command("spectacular", "--validate", "--file", str(tmp_path / "schema.yaml"))
+    problems = [line for line in capsys.readouterr().err.splitlines() if "accounts/" in line or "posts/" in line]
+    assert problems == []
