@@ -1,0 +1,50 @@
+from rest_framework import serializers
+
+from accounts.models import User
+from communities.models import Community, Membership
+from posts.models import Topic
+
+
+class CommunitySerializer(serializers.ModelSerializer):
+    topic = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    member_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Community
+        fields = ["id", "name", "slug", "description", "topic", "member_count", "created_at"]
+        read_only_fields = fields
+
+
+class CommunityWriteSerializer(serializers.Serializer):
+    """Input for creating (every field) and editing (name, description, topic) a community."""
+
+    name = serializers.CharField(max_length=100)
+    slug = serializers.SlugField(
+        max_length=100, required=False, allow_blank=True, help_text="Derived from the name when left out."
+    )
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    topic = serializers.SlugRelatedField(
+        slug_field="name", queryset=Topic.objects.all(), required=False, allow_null=True, default=None
+    )
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    display_name = serializers.CharField(source="user.profile.name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["username", "display_name", "role", "is_banned", "joined_at"]
+        read_only_fields = fields
+
+
+class UsernameSerializer(serializers.Serializer):
+    """Names the user an action applies to; validated into the User."""
+
+    username = serializers.CharField(max_length=150)
+
+    def validate_username(self, value: str) -> User:
+        user = User.objects.filter(username__iexact=value, is_active=True).first()
+        if user is None:
+            raise serializers.ValidationError("No user with this username.")
+        return user

@@ -1,0 +1,184 @@
+import pytest
+from rest_framework.test import APIClient
+
+from analytics.models import Activity
+from communities.models import Community, Membership
+from notifications.models import Notification
+from tests.factories import CommunityFactory, MembershipFactory, PostFactory, TopicFactory
+
+from .conftest import ACTORS
+
+pytestmark = pytest.mark.django_db
+Role = Membership.Role
+
+
+def client_for(user):
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def expect(statuses):
+    """Pair every actor of the matrix with its expected status (statuses in ACTORS order)."""
+    return list(zip(ACTORS, statuses, strict=True))
+
+
+MATRIX = [
+    ("get", "/api/v1/communities/", None, [200] * 7),
+    ("get", "/api/v1/communities/chess/", None, [200] * 7),
+    ("get", "/api/v1/communities/chess/members/", None, [200] * 7),
+    ("patch", "/api/v1/communities/chess/", {"name": "Renamed"}, [401, 403, 403, 403, 403, 200, 403]),
+    ("post", "/api/v1/communities/chess/join/", None, [401, 201, 409, 403, 409, 409, 201]),
+    ("post", "/api/v1/communities/chess/leave/", None, [401, 409, 204, 409, 204, 409, 409]),
+    ("post", "/api/v1/communities/chess/moderators/", {"username": "{target}"}, [401, 403, 403, 403, 403, 200, 403]),
+    ("post", "/api/v1/communities/chess/bans/", {"username": "{target}"}, [401, 403, 403, 403, 201, 201, 201]),
+    ("post", "/api/v1/communities/chess/transfer/", {"username": "{target}"}, [401, 403, 403, 403, 403, 200, 403]),
+    ("post", "/api/v1/communities/chess/posts/{post}/remove/", None, [401, 403, 403, 403, 204, 204, 204]),
+]
+CASES = [
+    pytest.param(method, url, body, actor, code, id=f"{method}-{url.split('chess')[-1] or 'list'}-{actor}")
+    for method, url, body, statuses in MATRIX
+    for actor, code in expect(statuses)
+]
+
+
+@pytest.mark.parametrize(("method", "url", "body", "actor", "code"), CASES)
+def test_permission_matrix(community_world, world_state, method, url, body, actor, code):
+    users = community_world["users"]
+    url = url.format(post=community_world["post"].pk)
+    if body:
+        body = {k: v.format(target=users["target"].username) for k, v in body.items()}
+    before = world_state()
+    response = getattr(client_for(users[actor]), method)(url, body, format="json")
+    assert response.status_code == code, response.content
+    if code >= 400:
+        assert world_state() == before
+        assert response.json()["detail"]
+    elif method != "get":
+        assert world_state()[3] == before[3] + 1  # one activity recorded
+
+
+def test_moderator_cannot_ban_another_moderator_or_the_owner(community_world, world_state):
+    users = community_world["users"]
+    other_moderator = MembershipFactory(community=community_world["community"], role=Role.MODERATOR).user
+    client = client_for(users["moderator"])
+    before = world_state()
+    response = client.post("/api/v1/communities/chess/bans/", {"username": other_moderator.username})
+    assert response.status_code == 403 and "owner" in response.json()["detail"]
+    response = client.post("/api/v1/communities/chess/bans/", {"username": users["owner"].username})
+    assert response.status_code == 409 and "owner" in response.json()["detail"]
+    assert world_state() == before
+
+
+def test_create_community_and_duplicate_slug(user):
+    TopicFactory(name="sport")
+    client = client_for(user)
+    response = client.post("/api/v1/communities/", {"name": "Runners", "description": "We run", "topic": "sport"})
+    assert response.status_code == 201
+    assert response.json() | {"id": 0, "created_at": ""} == {
+        "id": 0,
+        "created_at": "",
+        "name": "Runners",
+        "slug": "runners",
+        "description": "We run",
+        "topic": "sport",
+        "member_count": 1,
+    }
+    assert Membership.objects.get(community__slug="runners").user == user
+    assert Activity.objects.filter(verb="community_create", actor=user).count() == 1
+
+    response = client.post("/api/v1/communities/", {"name": "Other", "slug": "runners"})
+    assert response.status_code == 400
+    assert "already exists" in response.json()["slug"][0]
+    response = client.post("/api/v1/communities/", {"name": ""})
+    assert response.status_code == 400 and "name" in response.json()
+    response = client.post("/api/v1/communities/", {"name": "X", "topic": "no-such-topic"})
+    assert response.status_code == 400 and "topic" in response.json()
+    assert Community.objects.count() == 1
+
+
+def test_list_filters_by_query_and_topic(api_client):
+    CommunityFactory(name="Chess lovers", topic=TopicFactory(name="sport"))
+    CommunityFactory(name="Film club", description="movies and chess", topic=TopicFactory(name="movie"))
+    CommunityFactory(name="Cooking", topic=TopicFactory(name="business"))
+    names = lambda params: sorted(c["name"] for c in api_client.get("/api/v1/communities/", params).json()["results"])  # noqa: E731
+    assert names({"q": "chess"}) == ["Chess lovers", "Film club"]
+    assert names({"q": "chess", "topic": "movie"}) == ["Film club"]
+    assert len(names({})) == 3
+
+
+def test_list_query_count_does_not_grow(api_client):
+    def count_queries():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert api_client.get("/api/v1/communities/").status_code == 200
+        return len(ctx)
+
+    for _ in range(2):
+        MembershipFactory(community=CommunityFactory())
+    few = count_queries()
+    for _ in range(8):
+        MembershipFactory(community=CommunityFactory())
+    assert count_queries() == few
+
+
+def test_members_list_shows_roles(community_world, api_client):
+    rows = api_client.get("/api/v1/communities/chess/members/").json()["results"]
+    users = community_world["users"]
+    roles = {row["username"]: row["role"] for row in rows}
+    assert roles == {
+        users["owner"].username: "owner",
+        users["moderator"].username: "moderator",
+        users["member"].username: "member",
+        users["target"].username: "member",
+    }
+
+
+def test_role_changes_notify_the_user(community_world, django_capture_on_commit_callbacks):
+    users = community_world["users"]
+    client = client_for(users["owner"])
+    target = users["target"].username
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/api/v1/communities/chess/moderators/", {"username": target}).status_code == 200
+        assert client.delete(f"/api/v1/communities/chess/moderators/{target}/").status_code == 204
+        assert client.post("/api/v1/communities/chess/transfer/", {"username": target}).json()["role"] == "owner"
+    assert Notification.objects.filter(recipient=users["target"], verb="role").count() == 3
+    assert Membership.objects.get(user=users["owner"]).role == Role.MODERATOR
+
+
+def test_unban_lets_the_user_join_again(community_world):
+    users = community_world["users"]
+    banned = users["banned"]
+    assert client_for(users["member"]).delete(f"/api/v1/communities/chess/bans/{banned.username}/").status_code == 403
+    assert client_for(users["moderator"]).delete(f"/api/v1/communities/chess/bans/{banned.username}/").status_code == 204
+    assert client_for(banned).post("/api/v1/communities/chess/join/").status_code == 201
+    assert Activity.objects.filter(verb="community_unban").count() == 1
+
+
+def test_unknown_user_community_and_post(community_world):
+    client = client_for(community_world["users"]["owner"])
+    assert client.post("/api/v1/communities/chess/moderators/", {"username": "nobody"}).status_code == 400
+    assert client.delete("/api/v1/communities/chess/bans/nobody/").status_code == 404
+    assert client.post("/api/v1/communities/nope/join/").status_code == 404
+    other_post = PostFactory(community=CommunityFactory())
+    assert client.post(f"/api/v1/communities/chess/posts/{other_post.pk}/remove/").status_code == 404
+
+
+def test_removed_post_disappears_from_lists(community_world):
+    users, post = community_world["users"], community_world["post"]
+    client = client_for(users["moderator"])
+    assert client.post(f"/api/v1/communities/chess/posts/{post.pk}/remove/").status_code == 204
+    post.refresh_from_db()
+    assert post.removed_by == users["moderator"]
+    assert client.post(f"/api/v1/communities/chess/posts/{post.pk}/remove/").status_code == 404
+
+
+def test_schema_documents_the_endpoints(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    paths = schema["paths"]
+    assert "/api/v1/communities/{slug}/bans/{username}/" in paths
+    assert "delete" in paths["/api/v1/communities/{slug}/moderators/{username}/"]
+    assert "post" in paths["/api/v1/communities/{slug}/transfer/"]
