@@ -152,8 +152,9 @@ def test_role_changes_notify_the_user(community_world, django_capture_on_commit_
 def test_unban_lets_the_user_join_again(community_world):
     users = community_world["users"]
     banned = users["banned"]
-    assert client_for(users["member"]).delete(f"/api/v1/communities/chess/bans/{banned.username}/").status_code == 403
-    assert client_for(users["moderator"]).delete(f"/api/v1/communities/chess/bans/{banned.username}/").status_code == 204
+    ban_url = f"/api/v1/communities/chess/bans/{banned.username}/"
+    assert client_for(users["member"]).delete(ban_url).status_code == 403
+    assert client_for(users["moderator"]).delete(ban_url).status_code == 204
     assert client_for(banned).post("/api/v1/communities/chess/join/").status_code == 201
     assert Activity.objects.filter(verb="community_unban").count() == 1
 
