@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from communities.models import Community, Membership
+from posts.api.serializers import PostCreateSerializer
 from posts.models import Topic
 
 
@@ -48,3 +49,9 @@ class UsernameSerializer(serializers.Serializer):
         if user is None:
             raise serializers.ValidationError("No user with this username.")
         return user
+
+
+class CommunityPostCreateSerializer(PostCreateSerializer):
+    """A post published into the community named by the URL."""
+
+    community = None

@@ -8,6 +8,7 @@ urlpatterns = [
     path("communities/<slug:slug>/join/", views.CommunityJoinView.as_view(), name="api-community-join"),
     path("communities/<slug:slug>/leave/", views.CommunityLeaveView.as_view(), name="api-community-leave"),
     path("communities/<slug:slug>/members/", views.CommunityMembersView.as_view(), name="api-community-members"),
+    path("communities/<slug:slug>/posts/", views.CommunityPostsView.as_view(), name="api-community-posts"),
     path("communities/<slug:slug>/moderators/", views.ModeratorAddView.as_view(), name="api-community-moderators"),
     path(
         "communities/<slug:slug>/moderators/<str:username>/",

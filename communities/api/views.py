@@ -11,9 +11,18 @@ from rest_framework.response import Response
 from accounts.models import User
 from communities import selectors, services
 from communities.models import Community
+from posts import services as post_services
+from posts.api.serializers import PostSerializer
 from posts.models import Post
+from posts.selectors import post_get
 
-from .serializers import CommunitySerializer, CommunityWriteSerializer, MemberSerializer, UsernameSerializer
+from .serializers import (
+    CommunityPostCreateSerializer,
+    CommunitySerializer,
+    CommunityWriteSerializer,
+    MemberSerializer,
+    UsernameSerializer,
+)
 
 
 class MemberCursorPagination(CursorPagination):
@@ -107,6 +116,23 @@ class CommunityMembersView(CommunityMixin, generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.community_members(community=self.community)
+
+
+class CommunityPostsView(CommunityMixin, generics.ListAPIView):
+    """The community's posts, newest first; active members publish here."""
+
+    serializer_class = PostSerializer
+
+    def get_queryset(self):
+        return selectors.community_posts(community=self.community, viewer=self.request.user)
+
+    @extend_schema(request=CommunityPostCreateSerializer, responses={201: PostSerializer})
+    def post(self, request, slug):
+        serializer = CommunityPostCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        post = post_services.post_create(author=request.user, community=self.community, **serializer.validated_data)
+        post = post_get(pk=post.pk, viewer=request.user)
+        return Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED)
 
 
 class ModeratorAddView(CommunityMixin, generics.GenericAPIView):

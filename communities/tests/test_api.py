@@ -34,6 +34,8 @@ MATRIX = [
     ("post", "/api/v1/communities/chess/moderators/", {"username": "{target}"}, [401, 403, 403, 403, 403, 200, 403]),
     ("post", "/api/v1/communities/chess/bans/", {"username": "{target}"}, [401, 403, 403, 403, 201, 201, 201]),
     ("post", "/api/v1/communities/chess/transfer/", {"username": "{target}"}, [401, 403, 403, 403, 403, 200, 403]),
+    ("get", "/api/v1/communities/chess/posts/", None, [200] * 7),
+    ("post", "/api/v1/communities/chess/posts/", {"text": "Hi", "topic": "tech"}, [401, 403, 201, 403, 201, 201, 403]),
     ("post", "/api/v1/communities/chess/posts/{post}/remove/", None, [401, 403, 403, 403, 204, 204, 204]),
 ]
 CASES = [
@@ -168,10 +170,23 @@ def test_unknown_user_community_and_post(community_world):
     assert client.post(f"/api/v1/communities/chess/posts/{other_post.pk}/remove/").status_code == 404
 
 
+def test_member_publishes_into_the_community(community_world):
+    TopicFactory(name="tech")
+    client = client_for(community_world["users"]["member"])
+    response = client.post("/api/v1/communities/chess/posts/", {"text": "Opening theory", "topic": "tech"})
+    assert response.status_code == 201
+    assert (response.json()["community"], response.json()["text"]) == ("chess", "Opening theory")
+    texts = [p["text"] for p in client.get("/api/v1/communities/chess/posts/").json()["results"]]
+    assert texts[0] == "Opening theory" and len(texts) == 2
+    response = client.post("/api/v1/communities/chess/posts/", {"text": " ", "topic": "tech"})
+    assert response.status_code == 400 and "text" in response.json()
+
+
 def test_removed_post_disappears_from_lists(community_world):
     users, post = community_world["users"], community_world["post"]
     client = client_for(users["moderator"])
     assert client.post(f"/api/v1/communities/chess/posts/{post.pk}/remove/").status_code == 204
+    assert client.get("/api/v1/communities/chess/posts/").json()["results"] == []
     post.refresh_from_db()
     assert post.removed_by == users["moderator"]
     assert client.post(f"/api/v1/communities/chess/posts/{post.pk}/remove/").status_code == 404
