@@ -1,8 +1,11 @@
 from django.urls import path
 
-from socialnet.placeholder import placeholder  # PLACEHOLDER
+from . import views
 
 app_name = "analytics"
 urlpatterns = [
-    path("", placeholder, name="dashboard"),
+    path("", views.dashboard, name="dashboard"),
+    path("export/<slug:name>.csv", views.table_csv, name="table_csv"),
+    path("experiments/<int:pk>/", views.experiment_results, name="experiment_results"),
+    path("experiments/<int:pk>/results.csv", views.experiment_results_csv, name="experiment_results_csv"),
 ]

@@ -1,0 +1,34 @@
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import IsAdminUser
+from rest_framework.response import Response
+
+from analytics import selectors
+
+from .serializers import DateRangeQuerySerializer, MetricSerializer
+
+
+class MetricView(GenericAPIView):
+    """The dashboard's tables for one metric over a date range, as JSON (staff only)."""
+
+    permission_classes = [IsAdminUser]
+    serializer_class = MetricSerializer
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("metric", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(selectors.METRICS)),
+            DateRangeQuerySerializer,
+        ],
+        responses=MetricSerializer,
+    )
+    def get(self, request, metric: str):
+        if metric not in selectors.METRICS:
+            raise Http404
+        query = DateRangeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = query.validated_data["from"], query.validated_data["to"]
+        tables = selectors.metric_tables(metric=metric, start=start, end=end)
+        return Response(self.get_serializer({"metric": metric, "start": start, "end": end, "tables": tables}).data)
