@@ -1,0 +1,77 @@
+"""Search over users, communities and posts: PostgreSQL full-text search, icontains elsewhere."""
+
+from functools import reduce
+from operator import and_, or_
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db.models import Q, QuerySet
+
+from accounts.models import Profile, User
+from accounts.selectors import blocked_user_ids
+from communities.models import Community
+from communities.selectors import community_list
+from posts.models import Post
+from posts.selectors import post_list
+
+KINDS = ("users", "communities", "posts")
+# The migration search/0001 indexes exactly these vectors; change both together.
+CONFIG = "english"
+
+
+def _vector(*fields: str) -> SearchVector:
+    return SearchVector(*fields, config=CONFIG)
+
+
+def _query(text: str) -> SearchQuery:
+    return SearchQuery(text, config=CONFIG, search_type="websearch")
+
+
+def _words_match(text: str, *fields: str) -> Q:
+    """The fallback: every word appears (case-insensitively) in one of the fields."""
+    return reduce(and_, (reduce(or_, (Q(**{f"{f}__icontains": w}) for f in fields)) for w in text.split()))
+
+
+def _ranked(qs, *, text: str, fields: tuple[str, ...], fallback_order: tuple[str, ...], match: Q | None = None):
+    """Rows matching `text` in `fields`, best first. `match` replaces the default one-vector filter."""
+    if not settings.IS_POSTGRES:
+        return qs.filter(_words_match(text, *fields)).order_by(*fallback_order)
+    if match is None:
+        qs = qs.alias(search_vector=_vector(*fields)).filter(search_vector=_query(text))
+    else:
+        qs = qs.filter(match)
+    return qs.annotate(rank=SearchRank(_vector(*fields), _query(text))).order_by("-rank", *fallback_order)
+
+
+def search_users(*, text: str, viewer=None) -> QuerySet[User]:
+    text = text.strip()
+    qs = User.objects.filter(is_active=True).select_related("profile")
+    if not text:
+        return qs.none()
+    hidden = blocked_user_ids(user=viewer)
+    if hidden:
+        qs = qs.exclude(pk__in=hidden)
+    # Two single-table matches, so that each can use its own index (an OR across a join could not).
+    by_username = User.objects.alias(v=_vector("username")).filter(v=_query(text)).values("pk")
+    by_display_name = Profile.objects.alias(v=_vector("display_name")).filter(v=_query(text)).values("user_id")
+    match = Q(pk__in=by_username) | Q(pk__in=by_display_name)
+    return _ranked(
+        qs, text=text, fields=("username", "profile__display_name"), match=match, fallback_order=("username",)
+    )
+
+
+def search_communities(*, text: str) -> QuerySet[Community]:
+    text = text.strip()
+    qs = community_list()
+    if not text:
+        return qs.none()
+    return _ranked(qs, text=text, fields=("name", "description"), fallback_order=("name", "id"))
+
+
+def search_posts(*, text: str, viewer=None) -> QuerySet[Post]:
+    """Visible posts (not removed, no blocked authors) whose text matches."""
+    text = text.strip()
+    qs = post_list(viewer=viewer)
+    if not text:
+        return qs.none()
+    return _ranked(qs, text=text, fields=("text",), fallback_order=("-created_at", "-id"))

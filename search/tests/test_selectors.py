@@ -1,0 +1,100 @@
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from search.selectors import search_communities, search_posts, search_users
+from tests.factories import BlockFactory, CommunityFactory, PostFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="full-text search is PostgreSQL's")
+
+
+def texts(posts):
+    return [p.text for p in posts]
+
+
+@postgres_only
+def test_posts_match_stemmed_words_ranked_best_first(user):
+    PostFactory(text="She runs every morning before work.")
+    PostFactory(text="Running, running and more running: a runner's diary.")
+    PostFactory(text="A quiet day of reading.")
+    assert texts(search_posts(text="running", viewer=user)) == [
+        "Running, running and more running: a runner's diary.",
+        "She runs every morning before work.",
+    ]
+
+
+@postgres_only
+def test_websearch_syntax(user):
+    PostFactory(text="Chess openings for beginners")
+    PostFactory(text="Chess endgames for experts")
+    assert texts(search_posts(text="chess -endgames", viewer=user)) == ["Chess openings for beginners"]
+    assert texts(search_posts(text='"endgames for experts"', viewer=user)) == ["Chess endgames for experts"]
+    assert texts(search_posts(text="chess or nothing", viewer=user)) != []
+
+
+def test_posts_exclude_blocked_authors_and_removed_posts(user):
+    blocked, blocker = UserFactory(), UserFactory()
+    BlockFactory(blocker=user, blocked=blocked)
+    BlockFactory(blocker=blocker, blocked=user)
+    PostFactory(author=blocked, text="garden tomatoes")
+    PostFactory(author=blocker, text="garden tomatoes too")
+    PostFactory(text="garden tomatoes removed", removed_at=timezone.now())
+    visible = PostFactory(text="garden tomatoes visible")
+    assert list(search_posts(text="garden tomatoes", viewer=user)) == [visible]
+    assert len(search_posts(text="garden tomatoes", viewer=None)) == 3
+
+
+def test_users_by_username_or_display_name_without_blocked(user):
+    alice = UserFactory(username="alice", profile__display_name="Alice Gardener")
+    gardener = UserFactory(username="bob", profile__display_name="Bob the gardener")
+    hidden = UserFactory(username="gardener_carl", profile__display_name="Carl")
+    BlockFactory(blocker=hidden, blocked=user)
+    assert set(search_users(text="gardener", viewer=user)) == {alice, gardener}
+    assert list(search_users(text="alice", viewer=user)) == [alice]
+    assert set(search_users(text="gardener", viewer=None)) == {alice, gardener, hidden}
+
+
+def test_communities_by_name_or_description_with_member_counts():
+    chess = CommunityFactory(name="Chess club", description="We play on Sundays")
+    CommunityFactory(name="Bridge", description="Cards")
+    assert [(c, c.member_count) for c in search_communities(text="sundays")] == [(chess, 0)]
+    assert list(search_communities(text="chess")) == [chess]
+
+
+def test_empty_query_finds_nothing(user):
+    PostFactory(text="anything")
+    assert not search_posts(text="  ", viewer=user).exists()
+    assert not search_users(text="", viewer=user).exists()
+    assert not search_communities(text="").exists()
+
+
+def test_fallback_without_postgres_matches_every_word(settings, user):
+    settings.IS_POSTGRES = False
+    PostFactory(text="Garden tomatoes in July")
+    PostFactory(text="Tomatoes from the shop")
+    assert texts(search_posts(text="tomatoes garden", viewer=user)) == ["Garden tomatoes in July"]
+    assert [u.username for u in search_users(text="lic", viewer=user)] == []
+    UserFactory(username="alicia")
+    assert [u.username for u in search_users(text="lic", viewer=user)] == ["alicia"]
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    ("queryset", "index"),
+    [
+        (lambda: search_posts(text="running"), "search_post_text_fts"),
+        (lambda: search_communities(text="chess"), "search_community_fts"),
+        (lambda: search_users(text="alice"), "search_user_username_fts"),
+        (lambda: search_users(text="alice"), "search_profile_display_name_fts"),
+    ],
+)
+def test_queries_can_use_the_gin_indexes(queryset, index):
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+    try:
+        plan = queryset().explain()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = on")
+    assert index in plan
