@@ -1,8 +1,13 @@
 from django.urls import path
 
-from socialnet.placeholder import placeholder  # PLACEHOLDER
+from . import views
 
 app_name = "messaging"
 urlpatterns = [
-    path("", placeholder, name="inbox"),
+    path("", views.inbox, name="inbox"),
+    path("new/", views.group_create, name="group_create"),
+    path("with/<str:username>/", views.start, name="start"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/send/", views.send, name="send"),
+    path("<int:pk>/messages/", views.messages_after, name="messages_after"),
 ]

@@ -1,4 +1,10 @@
+"""Every write of the notifications app: creating notifications (for other apps' services) and read marks."""
+
 from django.db import models, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from analytics.services import activity_record
 
 from .models import Notification
 
@@ -16,3 +22,25 @@ def notification_create(*, recipient, actor, verb: str, target: models.Model | N
         text=text,
     )
     transaction.on_commit(lambda: Notification.objects.create(**fields))
+
+
+def notification_mark_read(*, user, notification: Notification) -> bool:
+    """Mark one of the user's notifications read; returns whether it was unread."""
+    if notification.recipient_id != user.pk:
+        raise Http404
+    if notification.read_at is not None:
+        return False
+    with transaction.atomic():
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk).update(read_at=notification.read_at)
+        activity_record(actor=user, verb="notification_read", target=notification)
+    return True
+
+
+def notification_mark_all_read(*, user) -> int:
+    """Mark every unread notification of the user read; returns how many there were."""
+    with transaction.atomic():
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+        if count:
+            activity_record(actor=user, verb="notification_read_all", context={"count": count})
+    return count

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = []
+from .views import ConversationMessagesView, ConversationViewSet
+
+router = SimpleRouter()
+router.register("conversations", ConversationViewSet, basename="conversation")
+
+urlpatterns = [
+    *router.urls,
+    path("conversations/<int:pk>/messages/", ConversationMessagesView.as_view(), name="conversation-messages"),
+]

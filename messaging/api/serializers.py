@@ -1,0 +1,58 @@
+from rest_framework import serializers
+
+from messaging.models import GROUP_MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, Conversation, Message
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    """A conversation as its viewer sees it (expects the annotations of messaging.selectors.conversation_list)."""
+
+    title = serializers.SerializerMethodField()
+    participants = serializers.SerializerMethodField()
+    unread_count = serializers.IntegerField(read_only=True)
+    last_message_text = serializers.CharField(read_only=True, allow_null=True)
+    last_message_sender = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Conversation
+        fields = [
+            "id",
+            "title",
+            "is_group",
+            "participants",
+            "created_at",
+            "last_message_at",
+            "last_message_text",
+            "last_message_sender",
+            "unread_count",
+        ]
+
+    def get_title(self, conversation) -> str:
+        return conversation.title_for(self.context["request"].user)
+
+    def get_participants(self, conversation) -> list[str]:
+        return [participant.user.username for participant in conversation.participants.all()]
+
+
+class ConversationCreateSerializer(serializers.Serializer):
+    """Either `username` (a 1:1 conversation) or `usernames` and `title` (a group)."""
+
+    username = serializers.CharField(required=False)
+    usernames = serializers.ListField(
+        child=serializers.CharField(), required=False, max_length=GROUP_MAX_PARTICIPANTS * 2
+    )
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+    def validate(self, attrs):
+        if ("username" in attrs) == ("usernames" in attrs):
+            raise serializers.ValidationError({"username": "Give either username or usernames."})
+        return attrs
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    sender = serializers.CharField(source="sender.username", read_only=True)
+    text = serializers.CharField(max_length=MESSAGE_MAX_LENGTH * 2, allow_blank=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "conversation", "sender", "text", "created_at"]
+        read_only_fields = ["id", "conversation", "sender", "created_at"]

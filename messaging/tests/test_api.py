@@ -1,0 +1,190 @@
+import pytest
+from rest_framework.test import APIClient
+
+from analytics.models import Activity
+from messaging.models import GROUP_MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, Conversation, Message
+from messaging.services import conversation_create_group, conversation_get_or_create_direct, message_send
+from notifications.models import Notification
+from tests.factories import BlockFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def direct(user, other_user):
+    return conversation_get_or_create_direct(user=user, other=other_user)[0]
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_anonymous_cannot_list_or_create(api_client, other_user, method):
+    response = getattr(api_client, method)("/api/v1/conversations/", {"username": other_user.username})
+    assert response.status_code == 401
+    assert not Conversation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/api/v1/conversations/{pk}/"),
+        ("get", "/api/v1/conversations/{pk}/messages/"),
+        ("post", "/api/v1/conversations/{pk}/messages/"),
+        ("post", "/api/v1/conversations/{pk}/read/"),
+    ],
+)
+def test_permission_matrix(api_client, direct, user, method, path):
+    url = path.format(pk=direct.pk)
+
+    assert getattr(api_client, method)(url, {"text": "hi"}).status_code == 401
+    assert getattr(client_for(UserFactory()), method)(url, {"text": "hi"}).status_code == 404
+    assert getattr(client_for(user), method)(url, {"text": "hi"}).status_code in (200, 201)
+
+
+def test_refused_requests_change_nothing(api_client, direct):
+    stranger = client_for(UserFactory())
+    stranger.post(f"/api/v1/conversations/{direct.pk}/messages/", {"text": "hi"})
+    stranger.post(f"/api/v1/conversations/{direct.pk}/read/")
+    api_client.post(f"/api/v1/conversations/{direct.pk}/messages/", {"text": "hi"})
+    assert not Message.objects.exists()
+    assert not Activity.objects.filter(verb__in=["message_send", "message_read"]).exists()
+
+
+def test_list_shows_my_conversations_with_unread_counts(user, other_user, direct):
+    message_send(sender=other_user, conversation=direct, text="hello")
+    conversation_get_or_create_direct(user=other_user, other=UserFactory())  # not mine
+
+    response = client_for(user).get("/api/v1/conversations/")
+
+    assert response.status_code == 200
+    [item] = response.data["results"]
+    assert item["id"] == direct.pk
+    assert item["title"] == other_user.username
+    assert item["unread_count"] == 1
+    assert (item["last_message_text"], item["last_message_sender"]) == ("hello", other_user.username)
+    assert set(item["participants"]) == {user.username, other_user.username}
+
+
+def test_list_query_count_does_not_grow(user, django_assert_num_queries):
+    def make_conversations(count):
+        for _ in range(count):
+            other = UserFactory()
+            conversation, _ = conversation_get_or_create_direct(user=user, other=other)
+            message_send(sender=other, conversation=conversation, text="hi")
+
+    client = client_for(user)
+    make_conversations(2)
+    with django_assert_num_queries(2):
+        assert len(client.get("/api/v1/conversations/").data["results"]) == 2
+    make_conversations(8)
+    with django_assert_num_queries(2):
+        assert len(client.get("/api/v1/conversations/").data["results"]) == 10
+
+
+def test_create_direct_is_idempotent(user, other_user):
+    client = client_for(user)
+    first = client.post("/api/v1/conversations/", {"username": other_user.username.upper()})
+    second = client.post("/api/v1/conversations/", {"username": other_user.username})
+
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.data["id"] == second.data["id"]
+    assert Conversation.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"username": "nobody-here"}, "username"),
+        ({}, "username"),
+        ({"username": "x", "usernames": ["y"]}, "username"),
+        ({"usernames": ["nobody-here"], "title": "T"}, "usernames"),
+        ({"usernames": [], "title": "T"}, "usernames"),
+    ],
+)
+def test_create_with_bad_input_is_400(user, payload, field):
+    response = client_for(user).post("/api/v1/conversations/", payload)
+    assert response.status_code == 400
+    assert field in response.data
+    assert not Conversation.objects.exists()
+
+
+def test_create_with_yourself_is_400(user):
+    response = client_for(user).post("/api/v1/conversations/", {"username": user.username})
+    assert response.status_code == 400 and "username" in response.data
+    assert not Conversation.objects.exists()
+
+
+def test_create_with_blocked_user_is_403_with_message(user, other_user):
+    BlockFactory(blocker=other_user, blocked=user)
+    response = client_for(user).post("/api/v1/conversations/", {"username": other_user.username})
+    assert response.status_code == 403
+    assert "cannot" in str(response.data["detail"])
+    assert not Conversation.objects.exists()
+
+
+def test_create_group(user):
+    members = UserFactory.create_batch(2)
+    response = client_for(user).post(
+        "/api/v1/conversations/", {"usernames": [m.username for m in members], "title": "Team"}
+    )
+    assert response.status_code == 201
+    assert response.data["title"] == "Team" and response.data["is_group"]
+    assert set(response.data["participants"]) == {user.username, *(m.username for m in members)}
+
+
+def test_create_group_over_the_limit_is_400(user):
+    members = UserFactory.create_batch(GROUP_MAX_PARTICIPANTS)
+    response = client_for(user).post(
+        "/api/v1/conversations/", {"usernames": [m.username for m in members], "title": "Too big"}
+    )
+    assert response.status_code == 400 and "usernames" in response.data
+    assert not Conversation.objects.exists()
+
+
+def test_messages_newest_first_with_cursor(user, other_user, direct):
+    for text in ["one", "two", "three"]:
+        message_send(sender=other_user, conversation=direct, text=text)
+    response = client_for(user).get(f"/api/v1/conversations/{direct.pk}/messages/?page_size=2")
+    assert [m["text"] for m in response.data["results"]] == ["three", "two"]
+    older = client_for(user).get(response.data["next"])
+    assert [m["text"] for m in older.data["results"]] == ["one"]
+
+
+def test_send_message(user, other_user, direct, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(user).post(f"/api/v1/conversations/{direct.pk}/messages/", {"text": "hello"})
+    assert response.status_code == 201
+    assert (response.data["text"], response.data["sender"]) == ("hello", user.username)
+    assert Message.objects.get().text == "hello"
+    assert Notification.objects.filter(recipient=other_user, verb="message", target_id=direct.pk).count() == 1
+
+
+@pytest.mark.parametrize("text", ["", "  ", "x" * (MESSAGE_MAX_LENGTH + 1)])
+def test_send_bad_message_is_400(user, direct, text):
+    response = client_for(user).post(f"/api/v1/conversations/{direct.pk}/messages/", {"text": text})
+    assert response.status_code == 400 and "text" in response.data
+    assert not Message.objects.exists()
+
+
+def test_send_to_blocker_is_403(user, other_user, direct):
+    BlockFactory(blocker=other_user, blocked=user)
+    response = client_for(user).post(f"/api/v1/conversations/{direct.pk}/messages/", {"text": "hi"})
+    assert response.status_code == 403
+    assert not Message.objects.exists()
+
+
+def test_mark_read(user, other_user, direct):
+    message_send(sender=other_user, conversation=direct, text="hello")
+    response = client_for(user).post(f"/api/v1/conversations/{direct.pk}/read/")
+    assert response.status_code == 200 and response.data["unread_count"] == 0
+    assert Activity.objects.filter(verb="message_read", actor=user).exists()
+
+
+def test_group_member_sees_group(user):
+    members = UserFactory.create_batch(2)
+    group = conversation_create_group(creator=user, participants=members, title="Team")
+    assert client_for(members[1]).get(f"/api/v1/conversations/{group.pk}/").data["title"] == "Team"

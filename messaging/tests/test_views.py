@@ -1,0 +1,176 @@
+import pytest
+from django.urls import reverse
+
+from analytics.models import Activity
+from messaging.models import Conversation, Message
+from messaging.services import conversation_get_or_create_direct, message_send
+from tests.factories import BlockFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def direct(user, other_user):
+    return conversation_get_or_create_direct(user=user, other=other_user)[0]
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "method, name",
+    [("get", "messaging:detail"), ("get", "messaging:messages_after"), ("post", "messaging:send")],
+)
+def test_permission_matrix(client, direct, user, method, name):
+    url = reverse(name, args=[direct.pk])
+
+    anonymous = getattr(client, method)(url, {"text": "hi"})
+    assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("accounts:login"))
+    assert getattr(login(client, UserFactory()), method)(url, {"text": "hi"}).status_code == 404
+    assert not Message.objects.exists()
+    assert getattr(login(client, user), method)(url, {"text": "hi"}).status_code in (200, 302)
+
+
+@pytest.mark.parametrize("name", ["messaging:inbox", "messaging:group_create"])
+def test_anonymous_is_sent_to_login(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
+
+
+def test_inbox_lists_conversations_with_unread_badge(client, user, other_user, direct):
+    message_send(sender=other_user, conversation=direct, text="hello there")
+    response = login(client, user).get(reverse("messaging:inbox"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert other_user.username in body and "hello there" in body
+    assert 'id="nav-unread-messages">1<' in body
+
+
+def test_inbox_query_count_does_not_grow(client, user, django_assert_num_queries):
+    def make_conversations(count):
+        for _ in range(count):
+            other = UserFactory()
+            conversation, _ = conversation_get_or_create_direct(user=user, other=other)
+            message_send(sender=other, conversation=conversation, text="hi")
+
+    login(client, user)
+    make_conversations(2)
+    client.get(reverse("messaging:inbox"))  # warm the session
+    with django_assert_num_queries(7) as two:
+        client.get(reverse("messaging:inbox"))
+    make_conversations(8)
+    with django_assert_num_queries(len(two.captured_queries)):
+        response = client.get(reverse("messaging:inbox"))
+    assert response.content.decode().count('class="card conversation-row') == 10
+
+
+def test_conversation_page_marks_read_and_shows_messages(client, user, other_user, direct):
+    message_send(sender=other_user, conversation=direct, text="first")
+    response = login(client, user).get(reverse("messaging:detail", args=[direct.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200 and "first" in body
+    assert "nav-unread-messages" not in body  # read on open
+    assert Activity.objects.filter(verb="message_read", actor=user, target_id=direct.pk).exists()
+    assert 'hx-trigger="every 3s"' in body
+
+
+def test_conversation_page_query_count_does_not_grow(client, user, other_user, direct, django_assert_num_queries):
+    login(client, user)
+    url = reverse("messaging:detail", args=[direct.pk])
+    message_send(sender=user, conversation=direct, text="one")
+    client.get(url)
+    with django_assert_num_queries(9) as few:
+        client.get(url)
+    for number in range(10):
+        message_send(sender=user, conversation=direct, text=f"more {number}")
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert client.get(url).content.decode().count('class="chat-message') == 11
+
+
+def test_send_without_javascript_redirects(client, user, other_user, direct):
+    response = login(client, user).post(reverse("messaging:send", args=[direct.pk]), {"text": "hi"})
+    assert response.status_code == 302 and response.url == reverse("messaging:detail", args=[direct.pk])
+    assert Message.objects.get().text == "hi"
+
+
+@pytest.mark.parametrize("text", ["", "x" * 5001])
+def test_send_bad_text_shows_form_error(client, user, direct, text):
+    response = login(client, user).post(reverse("messaging:send", args=[direct.pk]), {"text": text})
+    assert response.status_code == 400
+    assert 'class="errorlist' in response.content.decode()
+    assert not Message.objects.exists()
+
+
+def test_send_to_blocker_shows_error(client, user, other_user, direct):
+    BlockFactory(blocker=other_user, blocked=user)
+    response = login(client, user).post(reverse("messaging:send", args=[direct.pk]), {"text": "hi"})
+    assert response.status_code == 400
+    assert "cannot exchange messages" in response.content.decode()
+    assert not Message.objects.exists()
+
+
+def test_htmx_send_returns_new_messages_poller_and_fresh_form(client, user, other_user, direct):
+    earlier = message_send(sender=other_user, conversation=direct, text="earlier")
+    message_send(sender=other_user, conversation=direct, text="unseen")
+    response = login(client, user).post(
+        reverse("messaging:send", args=[direct.pk]), {"text": "mine", "after": earlier.pk}, HTTP_HX_REQUEST="true"
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "earlier" not in body and "unseen" in body and "mine" in body
+    assert f'?after={Message.objects.latest("id").pk}"' in body
+    assert 'hx-swap-oob="true"' in body
+
+
+def test_poll_returns_only_newer_messages_and_marks_read(client, user, other_user, direct):
+    first = message_send(sender=other_user, conversation=direct, text="first")
+    message_send(sender=other_user, conversation=direct, text="second")
+    login(client, user)
+    response = client.get(reverse("messaging:messages_after", args=[direct.pk]), {"after": first.pk})
+    body = response.content.decode()
+    assert "second" in body and "first" not in body
+    assert Activity.objects.filter(verb="message_read", actor=user).count() == 1
+    assert client.get(reverse("messaging:messages_after", args=[direct.pk]), {"after": "x"}).status_code == 400
+
+
+def test_start_confirms_then_creates_once(client, user, other_user):
+    login(client, user)
+    url = reverse("messaging:start", args=[other_user.username])
+    assert "Start conversation" in client.get(url).content.decode()
+    assert not Conversation.objects.exists()
+    first = client.post(url)
+    second = client.post(url)
+    conversation = Conversation.objects.get()
+    assert first.url == second.url == reverse("messaging:detail", args=[conversation.pk])
+
+
+def test_start_with_blocked_user_shows_error(client, user, other_user):
+    BlockFactory(blocker=user, blocked=other_user)
+    response = login(client, user).post(reverse("messaging:start", args=[other_user.username]))
+    assert response.status_code == 403
+    assert "cannot exchange messages" in response.content.decode()
+    assert not Conversation.objects.exists()
+
+
+def test_start_with_unknown_user_is_404(client, user):
+    assert login(client, user).post(reverse("messaging:start", args=["nobody-here"])).status_code == 404
+
+
+def test_group_form_creates_group(client, user):
+    members = UserFactory.create_batch(2)
+    response = login(client, user).post(
+        reverse("messaging:group_create"), {"title": "Team", "usernames": ", ".join(m.username for m in members)}
+    )
+    conversation = Conversation.objects.get()
+    assert response.url == reverse("messaging:detail", args=[conversation.pk])
+    assert conversation.is_group and conversation.participants.count() == 3
+
+
+@pytest.mark.parametrize("data", [{"title": "", "usernames": "x"}, {"title": "Team", "usernames": "nobody-here"}])
+def test_group_form_errors(client, user, other_user, data):
+    data = {**data, "usernames": data["usernames"].replace("x", other_user.username)}
+    response = login(client, user).post(reverse("messaging:group_create"), data)
+    assert response.status_code == 400 and 'class="errorlist' in response.content.decode()
+    assert not Conversation.objects.exists()

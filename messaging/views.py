@@ -1,0 +1,139 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import selectors, services
+from .forms import GroupForm, MessageForm
+
+INBOX_PAGE_SIZE = 30
+POLL_SECONDS = 3
+
+
+def _my_conversation(request, pk):
+    conversation = selectors.conversation_for(user=request.user, pk=pk)
+    if conversation is None:
+        raise Http404
+    return conversation
+
+
+@login_required
+@require_GET
+def inbox(request):
+    page = Paginator(selectors.conversation_list(user=request.user), INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "messaging/inbox.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start(request, username):
+    other = get_object_or_404(get_user_model(), username__iexact=username, is_active=True)
+    error = ""
+    if request.method == "POST":
+        try:
+            conversation, _ = services.conversation_get_or_create_direct(user=request.user, other=other)
+        except (ValidationError, PermissionDenied) as exc:
+            error = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        else:
+            return redirect("messaging:detail", pk=conversation.pk)
+    return render(request, "messaging/start.html", {"other": other, "error": error}, status=403 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_create(request):
+    form = GroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        users, missing = selectors.users_by_usernames(usernames=form.username_list())
+        if missing:
+            form.add_error("usernames", f"No such users: {', '.join(missing)}.")
+        else:
+            try:
+                conversation = services.conversation_create_group(
+                    creator=request.user, participants=users, title=form.cleaned_data["title"]
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return redirect("messaging:detail", pk=conversation.pk)
+    status = 400 if form.errors else 200
+    return render(request, "messaging/group_form.html", {"form": form}, status=status)
+
+
+def _conversation_page(request, conversation, form, status=200):
+    messages = selectors.latest_messages(conversation=conversation)
+    context = {
+        "conversation": conversation,
+        "messages": messages,
+        "last_id": messages[-1].pk if messages else 0,
+        "form": form,
+        "poll_seconds": POLL_SECONDS,
+    }
+    return render(request, "messaging/detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def detail(request, pk):
+    conversation = _my_conversation(request, pk)
+    services.conversation_mark_read(user=request.user, conversation=conversation)
+    return _conversation_page(request, conversation, MessageForm())
+
+
+def _after_id(request, source) -> int | None:
+    try:
+        return max(int(source.get("after", 0)), 0)
+    except ValueError:
+        return None
+
+
+def _new_messages(request, conversation, after: int, form=None):
+    """The fragment htmx appends: messages after `after`, the next poller and (after a send) a fresh form."""
+    messages = list(selectors.message_list(conversation=conversation).filter(pk__gt=after))
+    if any(message.sender_id != request.user.pk for message in messages):
+        services.conversation_mark_read(user=request.user, conversation=conversation)
+    context = {
+        "conversation": conversation,
+        "messages": messages,
+        "last_id": messages[-1].pk if messages else after,
+        "form": form,
+        "poll_seconds": POLL_SECONDS,
+    }
+    return render(request, "messaging/_new_messages.html", context)
+
+
+@login_required
+@require_GET
+def messages_after(request, pk):
+    conversation = _my_conversation(request, pk)
+    after = _after_id(request, request.GET)
+    if after is None:
+        return HttpResponseBadRequest("after must be a message id")
+    return _new_messages(request, conversation, after)
+
+
+@login_required
+@require_POST
+def send(request, pk):
+    conversation = _my_conversation(request, pk)
+    form = MessageForm(request.POST)
+    form.is_valid()  # the form only collects the text; message_send validates it
+    try:
+        services.message_send(sender=request.user, conversation=conversation, text=form.cleaned_data["text"])
+    except ValidationError as exc:
+        form.add_error(None, exc)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+    else:
+        form = MessageForm()
+    if request.headers.get("HX-Request"):
+        after = _after_id(request, request.POST)
+        if after is None:
+            return HttpResponseBadRequest("after must be a message id")
+        return _new_messages(request, conversation, after, form=form)
+    if form.errors:
+        return _conversation_page(request, conversation, form, status=400)
+    return redirect("messaging:detail", pk=conversation.pk)
