@@ -1,7 +1,6 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.response import Response
 
 from search import selectors
 

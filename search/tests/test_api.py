@@ -39,7 +39,9 @@ def test_search_pages(api_client):
     assert len(second["results"]) == 1
 
 
-@pytest.mark.parametrize("params", [{"q": "x"}, {"q": "x", "type": "groups"}, {"type": "posts"}, {"q": "", "type": "posts"}])
+@pytest.mark.parametrize(
+    "params", [{"q": "x"}, {"q": "x", "type": "groups"}, {"type": "posts"}, {"q": "", "type": "posts"}]
+)
 def test_bad_parameters_are_400_with_field_messages(api_client, params):
     response = api_client.get("/api/v1/search/", params)
     assert response.status_code == 400
