@@ -1,8 +1,10 @@
 from django.urls import path
 
-from socialnet.placeholder import placeholder  # PLACEHOLDER
+from . import views
 
 app_name = "notifications"
 urlpatterns = [
-    path("", placeholder, name="list"),
+    path("", views.notification_list, name="list"),
+    path("<int:pk>/", views.notification_open, name="open"),
+    path("read-all/", views.notification_mark_all_read, name="mark_all_read"),
 ]

@@ -174,3 +174,11 @@ def test_group_form_errors(client, user, other_user, data):
     response = login(client, user).post(reverse("messaging:group_create"), data)
     assert response.status_code == 400 and 'class="errorlist' in response.content.decode()
     assert not Conversation.objects.exists()
+
+
+def test_admin_pages_render(client, staff_user, direct, user):
+    message_send(sender=user, conversation=direct, text="hi")
+    client.force_login(staff_user)
+    assert client.get(reverse("admin:messaging_conversation_changelist")).status_code == 200
+    assert client.get(reverse("admin:messaging_conversation_change", args=[direct.pk])).status_code == 200
+    assert client.get(reverse("admin:messaging_message_changelist")).status_code == 200
