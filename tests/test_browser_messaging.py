@@ -1,0 +1,69 @@
+"""Two people exchange direct messages in real browsers; new messages arrive through htmx polling."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import expect
+
+from messaging.models import Conversation
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def logged_in_page(browser, live_server, user):
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(base_url=live_server.url)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+def send(page, text):
+    page.get_by_label("Message").fill(text)
+    page.get_by_role("button", name="Send").click()
+
+
+def test_two_users_exchange_messages(browser, live_server):
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    alice_page = logged_in_page(browser, live_server, alice)
+    bob_page = logged_in_page(browser, live_server, bob)
+
+    alice_page.goto("/messages/with/bob/")
+    alice_page.get_by_role("button", name="Start conversation").click()
+    expect(alice_page).to_have_url(re.compile(r"/messages/\d+/$"))
+    conversation = Conversation.objects.get()
+
+    bob_page.goto(f"/messages/{conversation.pk}/")
+    send(alice_page, "Hello Bob")
+    expect(alice_page.locator(".chat-message", has_text="Hello Bob")).to_have_count(1)
+    expect(alice_page.get_by_label("Message")).to_have_value("")
+    # Bob's open page picks the message up by polling, without a reload.
+    expect(bob_page.locator(".chat-message", has_text="Hello Bob")).to_be_visible()
+
+    bob_page.goto("/messages/")
+    send(alice_page, "Are you there?")
+    expect(alice_page.locator(".chat-message", has_text="Are you there?")).to_have_count(1)
+    bob_page.reload()
+    expect(bob_page.locator("#nav-unread-messages")).to_have_text("1")
+    bob_page.get_by_role("link", name=re.compile("alice")).click()
+    expect(bob_page.locator(".chat-message", has_text="Are you there?")).to_be_visible()
+    expect(bob_page.locator("#nav-unread-messages")).to_have_count(0)
+
+    send(bob_page, "Yes, hi Alice")
+    expect(alice_page.locator(".chat-message", has_text="Yes, hi Alice")).to_be_visible()
+    # Each message is shown once even though sending and polling both deliver fragments.
+    expect(alice_page.locator(".chat-message")).to_have_count(3)
+    expect(bob_page.locator(".chat-message")).to_have_count(3)
