@@ -54,7 +54,7 @@ def split_cutoff(frames: Frames, test_fraction: float) -> datetime:
         raise ValueError("no interactions to split")
     # The "lower" quantile: an actual interaction time, so the split point is reproducible from the data.
     position = int(np.floor((len(times) - 1) * (1 - test_fraction)))
-    return times.sort_values(ignore_index=True).iloc[position].to_pydatetime()
+    return times.sort_values(ignore_index=True).iloc[position].floor("us").to_pydatetime()
 
 
 def top_k_excluding(order: np.ndarray, user_ids, k: int, exclude: dict[int, set[int]]) -> dict[int, list[int]]:

@@ -29,6 +29,7 @@ class PrefittedRecommender:
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # a data job: URL and admin checks are not its business
     help = "Evaluate recommenders on a global time split (catalogue and impressions protocols, DESIGN.md section 4)."
 
     def add_arguments(self, parser):
