@@ -1,0 +1,355 @@
+"""Features for ranking (user, post) pairs, computed from what was known at one time.
+
+`build_tables(frames, at)` turns Frames (already cut to data before `at`) into arrays and sparse matrices indexed
+by user and post position; `pair_features(tables, users, posts, at)` then builds the feature matrix of any list of
+pairs with numpy alone, which is what makes ranking one user's candidates take milliseconds.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .data import Frames
+
+PROFILE_CATEGORIES = ("gender", "country", "occupation", "os", "source")
+AGE_BINS = (0, 18, 25, 35, 45, 55, 200)
+TEXT_DIMENSIONS = 32
+FACTOR_DIMENSIONS = 32
+# Share of the observed period over which popularity halves, and the window that counts as "recent".
+HALF_LIFE_SHARE = 0.1
+RECENT_SHARE = 0.1
+# Pseudo-counts that pull rates of rarely seen posts, topics and cohorts towards the global rate.
+PRIOR_VIEWS = 20.0
+PRIOR_TOPIC_VIEWS = 5.0
+PRIOR_COHORT_VIEWS = 10.0
+
+POST_NUMERIC = (
+    "text_length",
+    "likes",
+    "views",
+    "likes_decayed",
+    "likes_recent",
+    "like_rate",
+    "author_likes_per_post",
+    "comments",
+    "reposts",
+)
+USER_NUMERIC = ("age", "user_likes", "user_views", "user_like_rate")
+PAIR_FEATURES = (
+    "post_age_hours",
+    "text_similarity",
+    "topic_like_share",
+    "topic_like_rate",
+    "colike_score",
+    "liked_author",
+    "viewed_author",
+    "follows_author",
+    "in_community",
+    "messaged_author",
+    "engaged_author",
+    "cohort_like_share",
+    "cohort_like_rate",
+)
+FEATURE_NAMES = ("topic", *PROFILE_CATEGORIES, *POST_NUMERIC, *USER_NUMERIC, *PAIR_FEATURES)
+CATEGORICAL_FEATURES = ("topic", *PROFILE_CATEGORIES)
+
+
+@dataclass
+class FeatureTables:
+    at: pd.Timestamp
+    post_ids: np.ndarray  # sorted; a post's position is its index in every post array
+    user_ids: np.ndarray  # sorted; position len(user_ids) is the blank row of users unknown at `at`
+    topics: np.ndarray
+    community_ids: np.ndarray
+    post_topic: np.ndarray
+    post_created: np.ndarray  # epoch seconds
+    post_numeric: np.ndarray
+    post_text: np.ndarray  # unit vectors
+    post_factors: np.ndarray
+    post_author: np.ndarray  # user position
+    post_community: np.ndarray  # community position, -1 for none
+    user_profile: np.ndarray  # category codes, NaN unknown
+    user_numeric: np.ndarray
+    user_topic_share: np.ndarray
+    user_topic_rate: np.ndarray
+    user_text: np.ndarray  # unit vectors of what they liked
+    user_factors: np.ndarray
+    user_cohort: np.ndarray
+    cohort_likes: sp.csr_matrix  # cohort x post
+    cohort_views: sp.csr_matrix
+    cohort_size: np.ndarray
+    global_like_rate: float
+    post_like_rate: np.ndarray
+    follows: sp.csr_matrix  # user x user
+    messaged: sp.csr_matrix
+    engaged: sp.csr_matrix  # comments and reposts on the author's posts
+    liked_author: sp.csr_matrix
+    viewed_author: sp.csr_matrix
+    member: sp.csr_matrix  # user x community
+    author_posts: sp.csr_matrix  # user x post
+    community_posts: sp.csr_matrix  # community x post
+    seen: sp.csr_matrix  # user x post: viewed or liked before `at`
+    liked: sp.csr_matrix  # user x post
+
+    @property
+    def blank_user(self) -> int:
+        return len(self.user_ids)
+
+    def user_index(self, user_ids) -> np.ndarray:
+        return _positions(self.user_ids, np.asarray(user_ids, dtype=np.int64), missing=self.blank_user)
+
+    def post_index(self, post_ids) -> np.ndarray:
+        return _positions(self.post_ids, np.asarray(post_ids, dtype=np.int64), missing=-1)
+
+
+def _positions(sorted_ids: np.ndarray, ids: np.ndarray, *, missing: int) -> np.ndarray:
+    if len(sorted_ids) == 0:
+        return np.full(len(ids), missing, dtype=np.int64)
+    positions = np.searchsorted(sorted_ids, ids).clip(0, len(sorted_ids) - 1)
+    return np.where(sorted_ids[positions] == ids, positions, missing).astype(np.int64)
+
+
+def _codes(values: pd.Series, vocabulary: np.ndarray) -> np.ndarray:
+    codes = pd.Categorical(values, categories=vocabulary).codes.astype(np.float32)
+    codes[codes < 0] = np.nan
+    return codes
+
+
+def _matrix(rows: np.ndarray, cols: np.ndarray, shape, values=None) -> sp.csr_matrix:
+    keep = (rows >= 0) & (cols >= 0)
+    data = np.ones(keep.sum(), dtype=np.float32) if values is None else np.asarray(values, np.float32)[keep]
+    return sp.csr_matrix((data, (rows[keep], cols[keep])), shape=shape, dtype=np.float32)
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return (matrix / np.where(norms > 0, norms, 1)).astype(np.float32)
+
+
+def _text_vectors(texts: pd.Series) -> np.ndarray:
+    """TF-IDF reduced by truncated SVD to a short dense vector per post (zeros when there is no usable text)."""
+    vectors = np.zeros((len(texts), TEXT_DIMENSIONS), dtype=np.float32)
+    try:
+        tfidf = TfidfVectorizer(max_features=20000, min_df=2, sublinear_tf=True, stop_words="english")
+        weights = tfidf.fit_transform(texts.fillna("").astype(str))
+    except ValueError:  # empty vocabulary
+        return vectors
+    dimensions = min(TEXT_DIMENSIONS, weights.shape[1] - 1, weights.shape[0] - 1)
+    if dimensions < 1:
+        return vectors
+    reduced = TruncatedSVD(n_components=dimensions, random_state=0).fit_transform(weights)
+    vectors[:, :dimensions] = reduced
+    return _unit_rows(vectors)
+
+
+def _factors(likes: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """User and post factors of the like matrix: their dot product is a co-like (collaborative) score."""
+    user_factors = np.zeros((likes.shape[0], FACTOR_DIMENSIONS), dtype=np.float32)
+    post_factors = np.zeros((likes.shape[1], FACTOR_DIMENSIONS), dtype=np.float32)
+    dimensions = min(FACTOR_DIMENSIONS, min(likes.shape) - 1)
+    if dimensions < 1 or likes.nnz == 0:
+        return user_factors, post_factors
+    # Down-weight very popular posts so that the factors capture taste rather than popularity alone.
+    idf = np.log1p(likes.shape[0] / (1.0 + np.asarray(likes.sum(axis=0)).ravel())).astype(np.float32)
+    svd = TruncatedSVD(n_components=dimensions, random_state=0)
+    user_factors[:, :dimensions] = svd.fit_transform(likes @ sp.diags(idf))
+    post_factors[:, :dimensions] = svd.components_.T * idf[:, None]
+    return user_factors, post_factors
+
+
+def _seconds(times: pd.Series) -> np.ndarray:
+    return times.astype("int64").to_numpy() / 1e9 if len(times) else np.zeros(0)
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[name] if name in frame.columns else pd.Series([np.nan] * len(frame), index=frame.index)
+
+
+def build_tables(frames: Frames, at) -> FeatureTables:
+    """Precompute everything pair_features needs from frames known at `at` (frames must already be cut)."""
+    at = pd.Timestamp(at)
+    at = at.tz_convert("UTC") if at.tzinfo else at.tz_localize("UTC")
+    at_seconds = at.value / 1e9
+    posts = frames.posts.sort_values("post_id").reset_index(drop=True)
+    post_ids = posts["post_id"].to_numpy(np.int64)
+    user_ids = np.unique(
+        np.concatenate([frames.users["user_id"].to_numpy(np.int64), posts["author_id"].dropna().to_numpy(np.int64)])
+    )
+    n_posts, n_users = len(post_ids), len(user_ids)
+    n_rows = n_users + 1  # the blank user
+
+    def uidx(ids) -> np.ndarray:
+        return _positions(user_ids, np.asarray(ids, dtype=np.int64), missing=-1)
+
+    def pidx(ids) -> np.ndarray:
+        return _positions(post_ids, np.asarray(ids, dtype=np.int64), missing=-1)
+
+    likes = frames.likes.drop_duplicates(["user_id", "post_id"])
+    views = pd.concat([frames.views[["user_id", "post_id", "ts"]], likes[["user_id", "post_id", "ts"]]])
+    views = views.drop_duplicates(["user_id", "post_id"])
+    like_u, like_p = uidx(likes["user_id"]), pidx(likes["post_id"])
+    view_u, view_p = uidx(views["user_id"]), pidx(views["post_id"])
+    liked = _matrix(like_u, like_p, (n_rows, n_posts))
+    seen = _matrix(view_u, view_p, (n_rows, n_posts))
+
+    # Posts: popularity with time decay, recent likes, rate, author popularity, engagement.
+    times = frames.interaction_times()
+    start = _seconds(times).min() if len(times) else at_seconds
+    span = max(at_seconds - start, 3600.0)
+    like_age = at_seconds - _seconds(likes["ts"])
+    keep = like_p >= 0
+    post_likes = np.bincount(like_p[keep], minlength=n_posts).astype(np.float32)
+    post_views = np.bincount(view_p[view_p >= 0], minlength=n_posts).astype(np.float32)
+    decayed = np.bincount(
+        like_p[keep], weights=0.5 ** (like_age[keep] / (span * HALF_LIFE_SHARE)), minlength=n_posts
+    )
+    recent = np.bincount(like_p[keep & (like_age <= span * RECENT_SHARE)], minlength=n_posts)
+    global_rate = float(post_likes.sum() / post_views.sum()) if post_views.sum() else 0.0
+    like_rate = (post_likes + PRIOR_VIEWS * global_rate) / (post_views + PRIOR_VIEWS)
+    post_author = uidx(posts["author_id"].fillna(-1))
+    author_likes = np.bincount(post_author[post_author >= 0], weights=post_likes[post_author >= 0], minlength=n_rows)
+    author_posts_count = np.bincount(post_author[post_author >= 0], minlength=n_rows)
+    per_post = author_likes / np.maximum(author_posts_count, 1)
+    author_likes_per_post = np.where(post_author >= 0, per_post[post_author], 0)
+    comments = np.bincount(pidx(frames.comments["post_id"]).clip(-1) + 1, minlength=n_posts + 1)[1:]
+    reposts = np.bincount(pidx(frames.reposts["post_id"]).clip(-1) + 1, minlength=n_posts + 1)[1:]
+    post_numeric = np.column_stack([
+        posts["text"].fillna("").str.len().to_numpy(), post_likes, post_views, decayed, recent, like_rate,
+        author_likes_per_post, comments, reposts,
+    ]).astype(np.float32)
+
+    topics = np.array(sorted(posts["topic"].fillna("").astype(str).unique()), dtype=object)
+    post_topic = pd.Categorical(posts["topic"].fillna("").astype(str), categories=topics).codes.astype(np.int64)
+    communities = posts["community_id"].dropna().astype(np.int64)
+    community_ids = np.unique(
+        np.concatenate([communities.to_numpy(), frames.memberships["community_id"].to_numpy(np.int64)])
+    )
+    post_community = _positions(community_ids, posts["community_id"].fillna(-1).to_numpy(np.int64), missing=-1)
+
+    # Users: profile, activity, tastes by topic, text and co-likes.
+    users = frames.users.drop_duplicates("user_id").set_index("user_id").reindex(user_ids)
+    vocabularies = {name: np.array(sorted(_column(users, name).dropna().astype(str).unique()), dtype=object)
+                    for name in PROFILE_CATEGORIES}
+    user_profile = np.full((n_rows, len(PROFILE_CATEGORIES)), np.nan, dtype=np.float32)
+    for column, name in enumerate(PROFILE_CATEGORIES):
+        user_profile[:n_users, column] = _codes(_column(users, name).astype("string"), vocabularies[name])
+    age = np.full(n_rows, np.nan, dtype=np.float32)
+    age[:n_users] = pd.to_numeric(_column(users, "age"), errors="coerce").to_numpy(np.float32)
+    user_likes = np.asarray(liked.sum(axis=1)).ravel()
+    user_views = np.asarray(seen.sum(axis=1)).ravel()
+    user_numeric = np.column_stack([
+        age, user_likes, user_views, (user_likes + PRIOR_VIEWS * global_rate) / (user_views + PRIOR_VIEWS)
+    ]).astype(np.float32)
+    topic_of_post = _matrix(np.arange(n_posts), post_topic, (n_posts, len(topics)))
+    topic_likes = (liked @ topic_of_post).toarray()
+    topic_views = (seen @ topic_of_post).toarray()
+    user_topic_share = topic_likes / np.maximum(user_likes[:, None], 1)
+    user_topic_rate = (topic_likes + PRIOR_TOPIC_VIEWS * global_rate) / (topic_views + PRIOR_TOPIC_VIEWS)
+    post_text = _text_vectors(posts["text"])
+    user_text = _unit_rows(np.asarray(liked @ post_text))
+    user_factors, post_factors = _factors(liked)
+
+    # Cohorts of similar profiles (age group, gender, country) for users with little or no history.
+    age_group = np.digitize(np.nan_to_num(age, nan=-1), AGE_BINS)
+    cohort_key = pd.DataFrame({
+        "age": age_group, "gender": np.nan_to_num(user_profile[:, 0], nan=-1),
+        "country": np.nan_to_num(user_profile[:, 1], nan=-1),
+    })
+    user_cohort = cohort_key.groupby(["age", "gender", "country"], sort=False).ngroup().to_numpy(np.int64)
+    n_cohorts = int(user_cohort.max()) + 1
+    cohort_of_user = _matrix(user_cohort, np.arange(n_rows), (n_cohorts, n_rows))
+    cohort_size = np.bincount(user_cohort[:n_users], minlength=n_cohorts).astype(np.float32)
+
+    def user_pairs(left: np.ndarray, right: np.ndarray, values=None) -> sp.csr_matrix:
+        return _matrix(left, right, (n_rows, n_rows), values)
+
+    like_author = post_author[like_p.clip(0)]
+    view_author = post_author[view_p.clip(0)]
+    messages = frames.messages
+    engagement = pd.concat([frames.comments[["user_id", "post_id"]], frames.reposts[["user_id", "post_id"]]])
+    engaged_p = pidx(engagement["post_id"])
+    membership_u = uidx(frames.memberships["user_id"])
+    membership_c = _positions(community_ids, frames.memberships["community_id"].to_numpy(np.int64), missing=-1)
+    messaged = user_pairs(uidx(messages["sender_id"]), uidx(messages["recipient_id"]))
+    messaged = ((messaged + messaged.T) > 0).astype(np.float32).tocsr()
+    return FeatureTables(
+        at=at,
+        post_ids=post_ids,
+        user_ids=user_ids,
+        topics=topics,
+        community_ids=community_ids,
+        post_topic=post_topic,
+        post_created=_seconds(posts["created_at"]),
+        post_numeric=post_numeric,
+        post_text=post_text,
+        post_factors=post_factors,
+        post_author=np.where(post_author >= 0, post_author, n_users),
+        post_community=post_community,
+        user_profile=user_profile,
+        user_numeric=user_numeric,
+        user_topic_share=user_topic_share.astype(np.float32),
+        user_topic_rate=user_topic_rate.astype(np.float32),
+        user_text=user_text,
+        user_factors=user_factors,
+        user_cohort=user_cohort,
+        cohort_likes=(cohort_of_user @ liked).tocsr(),
+        cohort_views=(cohort_of_user @ seen).tocsr(),
+        cohort_size=cohort_size,
+        global_like_rate=global_rate,
+        post_like_rate=like_rate.astype(np.float32),
+        follows=user_pairs(uidx(frames.follows["follower_id"]), uidx(frames.follows["followee_id"])),
+        messaged=messaged,
+        engaged=user_pairs(uidx(engagement["user_id"]), np.where(engaged_p >= 0, post_author[engaged_p.clip(0)], -1)),
+        liked_author=user_pairs(np.where(like_p >= 0, like_u, -1), like_author),
+        viewed_author=user_pairs(np.where(view_p >= 0, view_u, -1), view_author),
+        member=_matrix(membership_u, membership_c, (n_rows, len(community_ids))),
+        author_posts=_matrix(post_author, np.arange(n_posts), (n_rows, n_posts)),
+        community_posts=_matrix(post_community, np.arange(n_posts), (len(community_ids), n_posts)),
+        seen=seen,
+        liked=liked,
+    )
+
+
+def _pair_lookup(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    valid = cols >= 0
+    values = np.zeros(len(rows), dtype=np.float32)
+    if valid.any():
+        values[valid] = np.asarray(matrix[rows[valid], cols[valid]]).ravel()
+    return values
+
+
+def pair_features(tables: FeatureTables, users: np.ndarray, posts: np.ndarray, at) -> np.ndarray:
+    """Feature matrix (len(users) x len(FEATURE_NAMES)) for user and post positions, in FEATURE_NAMES order.
+
+    `at` is one time, or epoch seconds per row (training rows are seen at different times).
+    """
+    at_seconds = at if isinstance(at, np.ndarray) else pd.Timestamp(at).value / 1e9
+    topic = tables.post_topic[posts]
+    authors = tables.post_author[posts]
+    cohort = tables.user_cohort[users]
+    cohort_likes = _pair_lookup(tables.cohort_likes, cohort, posts)
+    cohort_views = _pair_lookup(tables.cohort_views, cohort, posts)
+    post_rate = tables.post_like_rate[posts]
+    return np.column_stack([
+        topic.astype(np.float32),
+        tables.user_profile[users],
+        tables.post_numeric[posts],
+        tables.user_numeric[users],
+        (at_seconds - tables.post_created[posts]) / 3600.0,
+        np.einsum("ij,ij->i", tables.user_text[users], tables.post_text[posts]),
+        tables.user_topic_share[users, topic],
+        tables.user_topic_rate[users, topic],
+        np.einsum("ij,ij->i", tables.user_factors[users], tables.post_factors[posts]),
+        _pair_lookup(tables.liked_author, users, authors),
+        _pair_lookup(tables.viewed_author, users, authors),
+        _pair_lookup(tables.follows, users, authors),
+        _pair_lookup(tables.member, users, tables.post_community[posts]),
+        _pair_lookup(tables.messaged, users, authors),
+        _pair_lookup(tables.engaged, users, authors),
+        cohort_likes / np.maximum(tables.cohort_size[cohort], 1),
+        (cohort_likes + PRIOR_COHORT_VIEWS * post_rate) / (cohort_views + PRIOR_COHORT_VIEWS),
+    ]).astype(np.float32)

@@ -1,0 +1,322 @@
+"""The LightGBM ranker: candidates from several sources, ordered by a gradient-boosted like-probability model.
+
+Training never looks past the cutoff it is given: features come from data before t1, labels from likes in
+[t1, cutoff), and the number of trees is chosen by early stopping on users held out of that same window.
+"""
+
+import logging
+from dataclasses import asdict, replace
+from datetime import datetime
+
+import joblib
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from django.utils import timezone
+
+from .candidates import CandidateMix, candidate_posts
+from .data import Frames
+from .features import (
+    CATEGORICAL_FEATURES,
+    FEATURE_NAMES,
+    PROFILE_CATEGORIES,
+    USER_NUMERIC,
+    FeatureTables,
+    build_tables,
+    pair_features,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PARAMS = {
+    "n_estimators": 400,
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "min_child_samples": 40,
+    "subsample": 0.8,
+    "subsample_freq": 1,
+    "colsample_bytree": 0.8,
+    "reg_lambda": 1.0,
+}
+EARLY_STOPPING_ROUNDS = 30
+VALIDATION_USER_SHARE = 0.2
+PREDICT_CHUNK = 200_000
+
+# Features that explain a recommendation, and the reason shown for each; user-only features explain nothing.
+REASONS = {
+    "follows_author": "from someone you follow",
+    "in_community": "from a community you joined",
+    "messaged_author": "from someone you talk to",
+    "engaged_author": "from someone you talk to",
+    "liked_author": "from an author you liked before",
+    "viewed_author": "from an author you liked before",
+    "text_similarity": "similar to posts you liked",
+    "colike_score": "liked by people with similar taste",
+    "topic": "because you like {topic}",
+    "topic_like_share": "because you like {topic}",
+    "topic_like_rate": "because you like {topic}",
+    "cohort_like_share": "popular with people like you",
+    "cohort_like_rate": "popular with people like you",
+    "post_age_hours": "new in {topic}",
+}
+DEFAULT_REASON = "popular in {topic}"
+# These explain a post only when they are present (a zero "follows" cannot be why a post was shown).
+PRESENCE_FEATURES = ("follows_author", "in_community", "messaged_author", "engaged_author", "liked_author")
+_NOT_REASONS = set(PROFILE_CATEGORIES) | set(USER_NUMERIC)
+
+
+def _posts_by_user(events: pd.DataFrame) -> dict[int, np.ndarray]:
+    return {int(user): posts.to_numpy(np.int64) for user, posts in events.groupby("user_id")["post_id"]}
+
+
+class LightGBMRecommender:
+    """Implements recommender.evaluation.Recommender, plus rank_user() for serving and save()/load()."""
+
+    name = "lightgbm"
+
+    def __init__(
+        self,
+        *,
+        params: dict | None = None,
+        label_window_share: float = 0.2,
+        mix: CandidateMix | None = None,
+        max_training_users: int = 4000,
+        seed: int = 0,
+        progress=None,
+    ):
+        self.params = {**DEFAULT_PARAMS, **(params or {})}
+        self.label_window_share = label_window_share
+        self.mix = mix or CandidateMix()
+        self.max_training_users = max_training_users
+        self.seed = seed
+        # A callable(iterable, desc) -> iterable (e.g. tqdm) to show progress; not kept in the artifact.
+        self.progress = progress
+        self.model: lgb.LGBMClassifier | None = None  # P(liked | candidate): orders the catalogue
+        self.impression_model: lgb.LGBMClassifier | None = None  # P(liked | shown), when the log allows
+        self.tables: FeatureTables | None = None
+        self.fit_info: dict = {}
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["progress"] = None
+        return state
+
+    def config(self) -> dict:
+        return {
+            "params": self.params,
+            "label_window_share": self.label_window_share,
+            "mix": asdict(self.mix),
+            "max_training_users": self.max_training_users,
+            "seed": self.seed,
+        }
+
+    def _iterate(self, items, desc: str):
+        return self.progress(items, desc) if self.progress else items
+
+    # Training ---------------------------------------------------------------------------------------------
+
+    def label_window_start(self, train: Frames, cutoff: datetime) -> pd.Timestamp:
+        times = train.interaction_times().sort_values(ignore_index=True)
+        if times.empty:
+            raise ValueError("no interactions before the cutoff to train on")
+        return times.iloc[int((len(times) - 1) * (1 - self.label_window_share))]
+
+    def training_examples(self, train: Frames, t1: pd.Timestamp) -> dict[str, np.ndarray]:
+        """Rows for users who liked something in [t1, cutoff): their candidates at t1 plus what they were shown
+        and liked in the window, labelled 1 when liked.
+
+        Features use interactions before t1 only; posts created in the window are known by their content (as
+        they would be when served), with no interactions yet.
+        """
+        tables = build_tables(replace(train.before(t1), posts=train.posts), t1)
+        window_likes = train.likes[train.likes["ts"] >= t1]
+        window_views = train.views[train.views["ts"] >= t1].drop_duplicates(["user_id", "post_id"])
+        users = np.unique(window_likes["user_id"].to_numpy(np.int64))
+        rng = np.random.default_rng(self.seed)
+        if len(users) > self.max_training_users:
+            users = np.sort(rng.choice(users, self.max_training_users, replace=False))
+        liked_by = _posts_by_user(window_likes)
+        shown_to = _posts_by_user(window_views)
+        shown_at = dict(zip(
+            zip(window_views["user_id"].to_numpy(np.int64), window_views["post_id"].to_numpy(np.int64), strict=True),
+            window_views["ts"].astype("int64").to_numpy() / 1e9,
+            strict=True,
+        ))
+        t1_seconds = t1.value / 1e9
+        rows = {"user": [], "post": [], "label": [], "shown": [], "time": []}
+        for user_id in self._iterate(users, "training candidates"):
+            user = int(tables.user_index([user_id])[0])
+            liked = tables.post_index(liked_by[user_id])
+            liked = liked[liked >= 0]
+            if not len(liked):
+                continue
+            allowed = np.ones(len(tables.post_ids), dtype=bool)
+            allowed[tables.seen[user].indices] = False
+            shown = tables.post_index(shown_to.get(user_id, np.zeros(0, np.int64)))
+            shown = shown[shown >= 0]
+            posts = np.unique(np.concatenate([candidate_posts(tables, user, allowed, self.mix), shown, liked]))
+            posts = posts[allowed[posts]]
+            post_ids = tables.post_ids[posts]
+            rows["user"].append(np.full(len(posts), user))
+            rows["post"].append(posts)
+            rows["label"].append(np.isin(posts, liked))
+            rows["shown"].append(np.isin(posts, shown))
+            rows["time"].append(np.array([shown_at.get((user_id, int(p)), t1_seconds) for p in post_ids]))
+        if not rows["user"]:
+            raise ValueError("no likes in the label window: not enough data to train")
+        rows = {name: np.concatenate(parts) for name, parts in rows.items()}
+        rows["features"] = pair_features(tables, rows["user"], rows["post"], rows["time"])
+        return rows
+
+    def fit(self, train: Frames, cutoff: datetime) -> None:
+        t1 = self.label_window_start(train, cutoff)
+        rows = self.training_examples(train, t1)
+        self.model, catalogue_info = self._train(rows["features"], rows["label"], rows["user"])
+        # A feed log (most impressions not liked) supports a second model of P(like | shown), which is what a
+        # feed page needs and what the impressions protocol measures; otherwise one model serves both.
+        shown = rows["shown"]
+        self.impression_model, impression_info = None, None
+        if shown.sum() > 2 * rows["label"][shown].sum() > 0:
+            self.impression_model, impression_info = self._train(
+                rows["features"][shown], rows["label"][shown], rows["user"][shown]
+            )
+        self.tables = build_tables(train, cutoff)
+        self.fit_info = {
+            "label_window_start": t1.isoformat(),
+            "cutoff": pd.Timestamp(cutoff).isoformat(),
+            "training_rows": int(len(rows["label"])),
+            "training_positives": int(rows["label"].sum()),
+            "training_users": int(len(np.unique(rows["user"]))),
+            "catalogue_model": catalogue_info,
+            "impression_model": impression_info,
+        }
+
+    def _train(self, features: np.ndarray, labels: np.ndarray, users: np.ndarray):
+        """Pick the number of trees by early stopping on held-out users, then refit on all users."""
+        rng = np.random.default_rng(self.seed)
+        unique_users = np.unique(users)
+        validation = np.isin(users, unique_users[rng.random(len(unique_users)) < VALIDATION_USER_SHARE])
+        trees, validation_auc = self.params["n_estimators"], None
+        if labels[validation].any() and labels[~validation].any() and not labels[validation].all():
+            probe = self._classifier(self.params)
+            probe.fit(
+                features[~validation], labels[~validation],
+                eval_X=(features[validation],), eval_y=(labels[validation],), eval_metric="auc",
+                callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
+                **self._lgb_fit_kwargs(),
+            )
+            trees = max(int(probe.best_iteration_ or trees), 10)
+            validation_auc = float(probe.best_score_["valid_0"]["auc"])
+        model = self._classifier({**self.params, "n_estimators": trees})
+        model.fit(features, labels, **self._lgb_fit_kwargs())
+        return model, {"rows": int(len(labels)), "positives": int(labels.sum()), "trees": trees,
+                       "validation_auc": validation_auc}
+
+    def _classifier(self, params: dict) -> lgb.LGBMClassifier:
+        return lgb.LGBMClassifier(**params, random_state=self.seed, verbose=-1, n_jobs=-1)
+
+    def _lgb_fit_kwargs(self) -> dict:
+        return {"feature_name": list(FEATURE_NAMES), "categorical_feature": list(CATEGORICAL_FEATURES)}
+
+    @property
+    def feed_model(self) -> lgb.LGBMClassifier:
+        """The model that orders a feed page: P(like | shown) when trained, else the catalogue model."""
+        return self.impression_model or self.model
+
+    def feature_importance(self) -> dict[str, float]:
+        gains = self.feed_model.booster_.feature_importance(importance_type="gain")
+        return dict(sorted(zip(FEATURE_NAMES, gains.tolist(), strict=True), key=lambda item: -item[1]))
+
+    # Scoring ----------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _predict(model: lgb.LGBMClassifier, features: np.ndarray) -> np.ndarray:
+        booster = model.booster_
+        return np.concatenate(
+            [booster.predict(features[i : i + PREDICT_CHUNK]) for i in range(0, max(len(features), 1), PREDICT_CHUNK)]
+        )
+
+    def score(self, pairs: pd.DataFrame, at: datetime) -> np.ndarray:
+        """Like probability of shown posts. Posts unknown at training time (created later) get the median score."""
+        users = self.tables.user_index(pairs["user_id"].to_numpy(np.int64))
+        posts = self.tables.post_index(pairs["post_id"].to_numpy(np.int64))
+        known = posts >= 0
+        scores = np.zeros(len(pairs))
+        if known.any():
+            scores[known] = self._predict(self.feed_model, pair_features(self.tables, users[known], posts[known], at))
+            scores[~known] = np.median(scores[known])
+        return scores
+
+    def _allowed(self, excluded_post_ids, eligible: np.ndarray | None = None) -> np.ndarray:
+        allowed = np.ones(len(self.tables.post_ids), dtype=bool) if eligible is None else eligible.copy()
+        excluded = self.tables.post_index(np.fromiter(excluded_post_ids, dtype=np.int64))
+        allowed[excluded[excluded >= 0]] = False
+        return allowed
+
+    def recommend(self, user_ids, at, k, exclude, eligible_post_ids) -> dict[int, list[int]]:
+        eligible = np.zeros(len(self.tables.post_ids), dtype=bool)
+        eligible_positions = self.tables.post_index(eligible_post_ids)
+        eligible[eligible_positions[eligible_positions >= 0]] = True
+        row_users, row_posts, owners = [], [], []
+        for user_id in self._iterate(np.asarray(user_ids, dtype=np.int64), "recommending"):
+            user = int(self.tables.user_index([user_id])[0])
+            posts = candidate_posts(self.tables, user, self._allowed(exclude.get(int(user_id), ()), eligible), self.mix)
+            row_users.append(np.full(len(posts), user))
+            row_posts.append(posts)
+            owners.append(np.full(len(posts), user_id))
+        result = {int(u): [] for u in user_ids}
+        if not row_posts or not sum(len(p) for p in row_posts):
+            return result
+        users_arr, posts_arr, owner_arr = map(np.concatenate, (row_users, row_posts, owners))
+        scores = self._predict(self.model, pair_features(self.tables, users_arr, posts_arr, at))
+        order = np.lexsort((-scores, owner_arr))
+        ranked = pd.DataFrame({"user_id": owner_arr[order], "post_id": self.tables.post_ids[posts_arr[order]]})
+        for user_id, posts in ranked.groupby("user_id", sort=False)["post_id"]:
+            result[int(user_id)] = posts.to_numpy()[:k].tolist()
+        return result
+
+    # Serving ----------------------------------------------------------------------------------------------
+
+    def rank_user(self, *, user_id: int, k: int, exclude_post_ids) -> tuple[list[int], dict[int, str]]:
+        """The k best posts for one user now, skipping excluded ones, with a reason for each."""
+        user = int(self.tables.user_index([user_id])[0])
+        posts = candidate_posts(self.tables, user, self._allowed(exclude_post_ids), self.mix)
+        if not len(posts):
+            return [], {}
+        features = pair_features(self.tables, np.full(len(posts), user), posts, timezone.now())
+        scores = self.feed_model.booster_.predict(features)
+        top = np.argsort(-scores)[:k]
+        post_ids = self.tables.post_ids[posts[top]].tolist()
+        reasons = self.reasons(features[top], posts[top])
+        return post_ids, dict(zip(post_ids, reasons, strict=True))
+
+    def reasons(self, features: np.ndarray, posts: np.ndarray) -> list[str]:
+        """A short reason per row from its strongest positive feature contributions (SHAP values)."""
+        contributions = self.feed_model.booster_.predict(features, pred_contrib=True)[:, : len(FEATURE_NAMES)]
+        grouped: dict[str, np.ndarray] = {}
+        for column, name in enumerate(FEATURE_NAMES):
+            if name in _NOT_REASONS:
+                continue
+            value = contributions[:, column].copy()
+            if name in PRESENCE_FEATURES:
+                value[features[:, column] <= 0] = 0
+            template = REASONS.get(name, DEFAULT_REASON)
+            grouped[template] = grouped.get(template, 0) + value
+        templates = list(grouped)
+        strongest = np.stack([grouped[t] for t in templates], axis=1)
+        topics = self.tables.topics[self.tables.post_topic[posts]]
+        reasons = []
+        for row, topic in zip(strongest, topics, strict=True):
+            template = templates[int(np.argmax(row))] if row.max() > 0 else DEFAULT_REASON
+            reasons.append(template.format(topic=topic or "your feed"))
+        return reasons
+
+    def save(self, path_or_file) -> None:
+        joblib.dump(self, path_or_file, compress=3)
+
+    @classmethod
+    def load(cls, path_or_file) -> "LightGBMRecommender":
+        loaded = joblib.load(path_or_file)
+        if not isinstance(loaded, cls):
+            raise TypeError(f"expected a {cls.__name__}, got {type(loaded).__name__}")
+        return loaded

@@ -1,0 +1,67 @@
+import numpy as np
+import pandas as pd
+
+from recommender.candidates import candidate_posts
+from recommender.features import FEATURE_NAMES, build_tables, pair_features
+
+from .model_frames import START, synthetic_frames
+
+COLUMN = {name: index for index, name in enumerate(FEATURE_NAMES)}
+
+
+def features_for(tables, user_id, post_ids, at):
+    users = tables.user_index(np.full(len(post_ids), user_id))
+    return pair_features(tables, users, tables.post_index(post_ids), at)
+
+
+def test_social_and_taste_features_describe_the_pair():
+    frames = synthetic_frames(users=40, posts=120, views_per_user=60)
+    at = frames.interaction_times().max() + pd.Timedelta(seconds=1)
+    tables = build_tables(frames, at)
+    authors = set(frames.posts["author_id"])
+    follow = frames.follows[frames.follows["followee_id"].isin(authors)].iloc[0]
+    follower, followee = int(follow["follower_id"]), int(follow["followee_id"])
+    by_followee = frames.posts.loc[frames.posts["author_id"] == followee, "post_id"].to_numpy()
+    followed = set(frames.follows.loc[frames.follows["follower_id"] == follower, "followee_id"])
+    other = frames.posts.loc[~frames.posts["author_id"].isin(followed), "post_id"].to_numpy()[:5]
+    assert (features_for(tables, follower, by_followee, at)[:, COLUMN["follows_author"]] == 1).all()
+    assert (features_for(tables, follower, other, at)[:, COLUMN["follows_author"]] == 0).all()
+
+    liker = int(frames.likes["user_id"].value_counts().index[0])
+    liked_topics = frames.likes[frames.likes["user_id"] == liker].merge(frames.posts, on="post_id")["topic"]
+    favourite = liked_topics.value_counts().index[0]
+    in_topic = frames.posts.loc[frames.posts["topic"] == favourite, "post_id"].to_numpy()[:20]
+    off_topic = frames.posts.loc[frames.posts["topic"] != favourite, "post_id"].to_numpy()[:20]
+    rows_in, rows_off = features_for(tables, liker, in_topic, at), features_for(tables, liker, off_topic, at)
+    for name in ("topic_like_share", "text_similarity"):
+        assert rows_in[:, COLUMN[name]].mean() > rows_off[:, COLUMN[name]].mean()
+    assert rows_in.shape == (len(in_topic), len(FEATURE_NAMES))
+
+
+def test_tables_only_know_the_past():
+    frames = synthetic_frames(users=30, posts=80, views_per_user=40)
+    t = frames.interaction_times().quantile(0.5)
+    tables = build_tables(frames.before(t), t)
+    assert tables.post_ids.max() <= frames.posts.loc[frames.posts["created_at"] <= t, "post_id"].max()
+    assert tables.liked.sum() == len(frames.likes[frames.likes["ts"] < t].drop_duplicates(["user_id", "post_id"]))
+
+
+def test_unknown_user_gets_the_blank_row_and_cohort_popularity():
+    frames = synthetic_frames(users=30, posts=80, views_per_user=40)
+    tables = build_tables(frames, START + pd.Timedelta(days=40))
+    assert tables.user_index([999_999])[0] == tables.blank_user
+    row = features_for(tables, 999_999, frames.posts["post_id"].to_numpy()[:5], START + pd.Timedelta(days=40))
+    assert np.isnan(row[:, COLUMN["gender"]]).all()
+    assert (row[:, COLUMN["user_likes"]] == 0).all()
+
+
+def test_candidates_come_from_several_sources_and_skip_excluded_posts():
+    frames = synthetic_frames(users=40, posts=200, views_per_user=30)
+    tables = build_tables(frames, frames.interaction_times().max())
+    user = int(tables.user_index([1])[0])
+    allowed = np.ones(len(tables.post_ids), dtype=bool)
+    allowed[tables.seen[user].indices] = False
+    candidates = candidate_posts(tables, user, allowed)
+    assert len(candidates) > 50
+    assert allowed[candidates].all()
+    assert len(np.unique(candidates)) == len(candidates)
