@@ -47,7 +47,8 @@ def main() -> None:
             queries(client, reverse("accounts:profile", args=[u.username])) for u in (quiet, busy)
         ],
         "community page (small vs large)": [
-            queries(client, reverse("communities:detail", args=[c.slug])) for c in (by_members.first(), by_members.last())
+            queries(client, reverse("communities:detail", args=[c.slug]))
+            for c in (by_members.first(), by_members.last())
         ],
         "inbox (quiet vs busy user)": [],
     }
