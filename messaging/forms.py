@@ -8,7 +8,9 @@ class MessageForm(forms.Form):
     text = forms.CharField(
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 2, "maxlength": MESSAGE_MAX_LENGTH, "placeholder": "Write a message"}),
+        widget=forms.Textarea(
+            attrs={"rows": 2, "maxlength": MESSAGE_MAX_LENGTH, "placeholder": "Write a message", "autofocus": True}
+        ),
     )
 
 

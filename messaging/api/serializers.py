@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from messaging.models import GROUP_MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, Conversation, Message
+from messaging.models import GROUP_MAX_PARTICIPANTS, Conversation, Message
 
 
 class ConversationSerializer(serializers.ModelSerializer):
@@ -37,10 +37,9 @@ class ConversationCreateSerializer(serializers.Serializer):
     """Either `username` (a 1:1 conversation) or `usernames` and `title` (a group)."""
 
     username = serializers.CharField(required=False)
-    usernames = serializers.ListField(
-        child=serializers.CharField(), required=False, max_length=GROUP_MAX_PARTICIPANTS * 2
-    )
-    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    # Bounded here so an oversized list is refused before any lookup; the service checks the exact group size.
+    usernames = serializers.ListField(child=serializers.CharField(), required=False, max_length=GROUP_MAX_PARTICIPANTS)
+    title = serializers.CharField(required=False, allow_blank=True)
 
     def validate(self, attrs):
         if ("username" in attrs) == ("usernames" in attrs):
@@ -50,7 +49,8 @@ class ConversationCreateSerializer(serializers.Serializer):
 
 class MessageSerializer(serializers.ModelSerializer):
     sender = serializers.CharField(source="sender.username", read_only=True)
-    text = serializers.CharField(max_length=MESSAGE_MAX_LENGTH * 2, allow_blank=True)
+    # Emptiness and length are checked by messaging.services.message_send (one place for the rules).
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
 
     class Meta:
         model = Message

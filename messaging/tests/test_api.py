@@ -136,8 +136,9 @@ def test_create_group(user):
     assert set(response.data["participants"]) == {user.username, *(m.username for m in members)}
 
 
-def test_create_group_over_the_limit_is_400(user):
-    members = UserFactory.create_batch(GROUP_MAX_PARTICIPANTS)
+@pytest.mark.parametrize("member_count", [GROUP_MAX_PARTICIPANTS, GROUP_MAX_PARTICIPANTS + 1])
+def test_create_group_over_the_limit_is_400(user, member_count):
+    members = UserFactory.create_batch(member_count)
     response = client_for(user).post(
         "/api/v1/conversations/", {"usernames": [m.username for m in members], "title": "Too big"}
     )

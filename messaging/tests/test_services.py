@@ -75,6 +75,7 @@ def test_concurrent_direct_creation_ends_on_one_conversation():
     assert len(set(results)) == 1
     assert Conversation.objects.count() == 1
     assert Participant.objects.count() == 2
+    assert Activity.objects.filter(verb="conversation_create").count() == 1
 
 
 def test_group_is_created_with_creator_and_participants(user):
