@@ -67,7 +67,7 @@ def _conversation_page(request, conversation, form, status=200):
     messages = selectors.latest_messages(conversation=conversation)
     context = {
         "conversation": conversation,
-        "messages": messages,
+        "chat_messages": messages,
         "last_id": messages[-1].pk if messages else 0,
         "form": form,
         "poll_seconds": POLL_SECONDS,
@@ -97,7 +97,7 @@ def _new_messages(request, conversation, after: int, form=None):
         services.conversation_mark_read(user=request.user, conversation=conversation)
     context = {
         "conversation": conversation,
-        "messages": messages,
+        "chat_messages": messages,
         "last_id": messages[-1].pk if messages else after,
         "form": form,
         "poll_seconds": POLL_SECONDS,

@@ -71,6 +71,7 @@ def test_conversation_page_marks_read_and_shows_messages(client, user, other_use
     response = login(client, user).get(reverse("messaging:detail", args=[direct.pk]))
     body = response.content.decode()
     assert response.status_code == 200 and "first" in body
+    assert 'class="messages"' not in body  # chat messages stay out of the site's flash-message list
     assert "nav-unread-messages" not in body  # read on open
     assert Activity.objects.filter(verb="message_read", actor=user, target_id=direct.pk).exists()
     assert 'hx-trigger="every 3s"' in body
