@@ -8,6 +8,8 @@ from posts.selectors import post_list
 from .models import Community, Membership
 
 Role = Membership.Role
+# Paths under /communities/ that are pages, not communities.
+RESERVED_SLUGS = frozenset({"new", "slug-suggest"})
 
 
 def membership_for(*, user, community) -> Membership | None:
@@ -99,7 +101,7 @@ def community_slug_suggest(*, name: str) -> str:
     base = slugify(name)[:90]
     if not base:
         return ""
-    taken = set(Community.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    taken = RESERVED_SLUGS | set(Community.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     candidate, n = base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1

@@ -11,7 +11,7 @@ from posts.models import Post
 from socialnet.errors import Conflict
 
 from .models import Community, Membership
-from .selectors import can_moderate, community_slug_suggest, membership_for
+from .selectors import RESERVED_SLUGS, can_moderate, community_slug_suggest, membership_for
 
 Role = Membership.Role
 SLUG_TAKEN = "A community with this address already exists; choose another."
@@ -28,7 +28,8 @@ def _validate_community_fields(*, name: str, description: str) -> dict[str, str]
     return errors
 
 
-def _require_owner(*, actor, community: Community) -> Membership:
+def community_check_owner(*, actor, community: Community) -> Membership:
+    """The actor's owner membership; PermissionDenied for anyone else (also used to refuse edit pages early)."""
     membership = membership_for(user=actor, community=community)
     if membership is None or membership.role != Role.OWNER:
         raise PermissionDenied("Only the owner can do this.")
@@ -57,7 +58,9 @@ def community_create(*, creator, name: str, slug: str = "", description: str = "
         slug = community_slug_suggest(name=name)
         if not slug:
             errors["slug"] = "Choose an address made of letters or digits."
-    if not errors.get("slug") and Community.objects.filter(slug=slug).exists():
+    if slug in RESERVED_SLUGS:
+        errors["slug"] = "This address is reserved; choose another."
+    elif not errors.get("slug") and Community.objects.filter(slug=slug).exists():
         errors["slug"] = SLUG_TAKEN
     if errors:
         raise ValidationError(errors)
@@ -76,7 +79,7 @@ def community_create(*, creator, name: str, slug: str = "", description: str = "
 
 def community_update(*, actor, community: Community, name: str, description: str, topic=None) -> Community:
     """The owner edits name, description and topic (the slug is the community's address and stays)."""
-    _require_owner(actor=actor, community=community)
+    community_check_owner(actor=actor, community=community)
     name, description = name.strip(), description.strip()
     errors = _validate_community_fields(name=name, description=description)
     if errors:
@@ -153,7 +156,7 @@ def community_unban(*, actor, community: Community, user) -> None:
 
 
 def moderator_add(*, actor, community: Community, user) -> Membership:
-    _require_owner(actor=actor, community=community)
+    community_check_owner(actor=actor, community=community)
     membership = _active_membership(user=user, community=community)
     if membership.role != Role.MEMBER:
         raise Conflict(f"{user.username} is already the {membership.get_role_display().lower()}.")
@@ -166,7 +169,7 @@ def moderator_add(*, actor, community: Community, user) -> Membership:
 
 
 def moderator_remove(*, actor, community: Community, user) -> Membership:
-    _require_owner(actor=actor, community=community)
+    community_check_owner(actor=actor, community=community)
     membership = membership_for(user=user, community=community)
     if membership is None or membership.role != Role.MODERATOR:
         raise Conflict(f"{user.username} is not a moderator.")
@@ -182,7 +185,7 @@ def moderator_remove(*, actor, community: Community, user) -> Membership:
 
 def ownership_transfer(*, actor, community: Community, new_owner) -> Membership:
     """Hand the community to another active member; the previous owner stays on as a moderator."""
-    owner_membership = _require_owner(actor=actor, community=community)
+    owner_membership = community_check_owner(actor=actor, community=community)
     if new_owner.pk == actor.pk:
         raise Conflict("You already own this community.")
     membership = _active_membership(user=new_owner, community=community)

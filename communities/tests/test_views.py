@@ -1,0 +1,176 @@
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from analytics.models import Activity
+from communities.models import Community, Membership
+from posts.models import Post
+from tests.factories import CommunityFactory, MembershipFactory, PostFactory, TopicFactory
+
+from .conftest import ACTORS
+
+pytestmark = pytest.mark.django_db
+Role = Membership.Role
+
+
+def client_for(user):
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+# (method, path, form data, statuses in ACTORS order). 302 after an action is success or a refusal message;
+# the matrix test tells them apart by the state change.
+MATRIX = [
+    ("get", "/communities/", None, [200] * 7),
+    ("get", "/communities/chess/", None, [200] * 7),
+    ("get", "/communities/chess/members/", None, [200] * 7),
+    ("get", "/communities/new/", None, [302, 200, 200, 200, 200, 200, 200]),
+    ("get", "/communities/chess/edit/", None, [302, 403, 403, 403, 403, 200, 403]),
+    ("post", "/communities/chess/edit/", {"name": "Renamed"}, [302, 403, 403, 403, 403, 302, 403]),
+    ("post", "/communities/chess/join/", {}, [302, 302, 302, 403, 302, 302, 302]),
+    ("post", "/communities/chess/leave/", {}, [302] * 7),
+    ("post", "/communities/chess/posts/", {"text": "Hi", "topic": "{topic}"}, [302, 403, 302, 403, 302, 302, 403]),
+    ("post", "/communities/chess/moderator_add/", {"username": "{target}"}, [302, 403, 403, 403, 403, 302, 403]),
+    ("post", "/communities/chess/ban/", {"username": "{target}"}, [302, 403, 403, 403, 302, 302, 302]),
+    ("post", "/communities/chess/transfer/", {"username": "{target}"}, [302, 403, 403, 403, 403, 302, 403]),
+    ("post", "/communities/chess/posts/{post}/remove/", {}, [302, 403, 403, 403, 302, 302, 302]),
+]
+# Which actors actually change something with each action (the others are refused and change nothing).
+CHANGES = {
+    "/communities/chess/edit/": {"owner"},
+    "/communities/chess/join/": {"non_member", "staff"},
+    "/communities/chess/leave/": {"member", "moderator"},
+    "/communities/chess/posts/": {"member", "moderator", "owner"},
+    "/communities/chess/moderator_add/": {"owner"},
+    "/communities/chess/ban/": {"moderator", "owner", "staff"},
+    "/communities/chess/transfer/": {"owner"},
+    "/communities/chess/posts/{post}/remove/": {"moderator", "owner", "staff"},
+}
+CASES = [
+    pytest.param(method, path, data, actor, code, id=f"{method}-{path.split('chess')[-1] or path}-{actor}")
+    for method, path, data, statuses in MATRIX
+    for actor, code in zip(ACTORS, statuses, strict=True)
+]
+
+
+@pytest.mark.parametrize(("method", "path", "data", "actor", "code"), CASES)
+def test_permission_matrix(community_world, world_state, method, path, data, actor, code):
+    users = community_world["users"]
+    url = path.format(post=community_world["post"].pk)
+    if data:
+        topic = TopicFactory(name="tech").pk
+        data = {k: v.format(target=users["target"].username, topic=topic) for k, v in data.items()}
+    client = client_for(users[actor])  # logging in may record an activity of its own
+    before = world_state()
+    response = getattr(client, method)(url, data or {})
+    assert response.status_code == code
+    if actor == "anonymous" and method == "post":
+        assert response["Location"].startswith("/accounts/login/")
+    if method == "post":
+        changed = world_state() != before
+        assert changed == (actor in CHANGES[path])
+        if changed:
+            assert world_state()[3] == before[3] + 1  # one activity
+
+
+def test_create_community_page(auth_client, user):
+    topic = TopicFactory(name="sport")
+    data = {"name": "Trail runners", "description": "Hills", "topic": topic.pk}
+    response = auth_client.post("/communities/new/", data)
+    assert response.status_code == 302 and response["Location"] == "/communities/trail-runners/"
+    community = Community.objects.get(slug="trail-runners")
+    assert (community.topic, Membership.objects.get(community=community).user) == (topic, user)
+    page = auth_client.get("/communities/trail-runners/")
+    assert b"Trail runners" in page.content and b"Edit community" in page.content
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"name": "Other", "slug": "chess"}, b"already exists"),
+        ({"name": ""}, b"This field is required"),
+        ({"name": "Reserved", "slug": "new"}, b"reserved"),
+    ],
+)
+def test_create_refuses_bad_input(auth_client, data, message):
+    CommunityFactory(slug="chess")
+    response = auth_client.post("/communities/new/", data)
+    assert response.status_code == 200 and message in response.content
+    assert Community.objects.count() == 1 and not Activity.objects.filter(verb="community_create").exists()
+
+
+def test_slug_suggestion(auth_client):
+    CommunityFactory(slug="chess-club")
+    response = auth_client.get("/communities/slug-suggest/", {"name": "Chess Club"}, HTTP_HX_REQUEST="true")
+    assert b"/communities/chess-club-2/" in response.content
+
+
+def test_join_twice_and_owner_leave_show_messages(community_world):
+    users = community_world["users"]
+    response = client_for(users["member"]).post("/communities/chess/join/", follow=True)
+    assert b"already a member" in response.content
+    response = client_for(users["owner"]).post("/communities/chess/leave/", follow=True)
+    assert b"transfer ownership" in response.content
+    assert Membership.objects.get(user=users["owner"]).role == Role.OWNER
+
+
+def test_moderator_cannot_ban_the_owner(community_world, world_state):
+    users = community_world["users"]
+    client = client_for(users["moderator"])
+    before = world_state()
+    response = client.post("/communities/chess/ban/", {"username": users["owner"].username}, follow=True)
+    assert b"owner cannot be banned" in response.content and world_state() == before
+
+
+def test_banned_member_sees_the_ban_and_no_post_form(community_world):
+    response = client_for(community_world["users"]["banned"]).get("/communities/chess/")
+    assert b"You are banned" in response.content and b"community-post-form" not in response.content
+    response = client_for(community_world["users"]["member"]).get("/communities/chess/")
+    assert b"community-post-form" in response.content and b"Remove from community" not in response.content
+
+
+def test_empty_post_shows_form_error(community_world):
+    topic = TopicFactory(name="tech")
+    response = client_for(community_world["users"]["member"]).post(
+        "/communities/chess/posts/", {"text": "   ", "topic": topic.pk}
+    )
+    assert response.status_code == 400 and b"errorlist" in response.content
+    assert Post.objects.count() == 1
+
+
+def test_removed_post_disappears_from_the_page(community_world):
+    post = community_world["post"]
+    client = client_for(community_world["users"]["moderator"])
+    assert f"post-{post.pk}".encode() in client.get("/communities/chess/").content
+    client.post(f"/communities/chess/posts/{post.pk}/remove/")
+    assert f"post-{post.pk}".encode() not in client.get("/communities/chess/").content
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx)
+
+
+@pytest.mark.parametrize("url", ["/communities/chess/", "/communities/chess/members/", "/communities/"])
+def test_query_counts_do_not_grow_with_posts_and_members(community_world, url):
+    community = community_world["community"]
+    client = client_for(community_world["users"]["owner"])
+    few = count_queries(client, url)
+    for _ in range(8):
+        member = MembershipFactory(community=community).user
+        PostFactory(community=community, author=member)
+        MembershipFactory(community=CommunityFactory())
+    assert count_queries(client, url) == few
+
+
+def test_list_searches_and_filters_by_topic(client):
+    CommunityFactory(name="Chess lovers", topic=TopicFactory(name="sport"))
+    CommunityFactory(name="Film club", topic=TopicFactory(name="movie"))
+    response = client.get("/communities/", {"q": "chess"})
+    assert b"Chess lovers" in response.content and b"Film club" not in response.content
+    response = client.get("/communities/", {"topic": "movie"})
+    assert b"Film club" in response.content and b"Chess lovers" not in response.content
