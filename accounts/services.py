@@ -53,6 +53,11 @@ def traffic_source_from(*, utm_source: str = "", referer: str = "") -> str:
     return Profile.Source.ORGANIC if from_search_engine else Profile.Source.OTHER
 
 
+def validate_birth_date(value: date | None) -> None:
+    if value is not None and value > date.today():
+        raise ValidationError("The birth date cannot be in the future.")
+
+
 def user_register(
     *, username: str, email: str, password: str, user_agent: str = "", utm_source: str = "", referer: str = ""
 ) -> User:
@@ -120,8 +125,10 @@ def profile_update(*, user: User, interests=None, email: str | None = None, **ch
         profile.full_clean(exclude=["user", "os", "source"])
     except ValidationError as e:
         errors.update(e.message_dict)
-    if profile.birth_date is not None and profile.birth_date > date.today():
-        errors.setdefault("birth_date", []).append("The birth date cannot be in the future.")
+    try:
+        validate_birth_date(profile.birth_date)
+    except ValidationError as e:
+        errors.setdefault("birth_date", []).extend(e.messages)
     if email is not None:
         email = email.strip()
         try:

@@ -35,6 +35,12 @@ def _require_visible(*, post: Post, user) -> None:
         raise Http404("No such post.")
 
 
+def post_check_author(*, user, post: Post) -> None:
+    """Editing and deleting are the author's alone: PermissionDenied for anyone else."""
+    if post.author_id != getattr(user, "pk", None):
+        raise PermissionDenied("Only the author can change this post.")
+
+
 def post_create(*, author, text: str, topic: Topic, community=None) -> Post:
     """Publish a post on the author's wall or, for its active members, in a community."""
     text = _clean_text(text)
@@ -55,8 +61,7 @@ def post_create(*, author, text: str, topic: Topic, community=None) -> Post:
 def post_update(*, user, post: Post, text: str | None = None, topic: Topic | None = None) -> Post:
     """Change the text and/or topic of one's own post."""
     _require_visible(post=post, user=user)
-    if post.author_id != user.pk:
-        raise PermissionDenied("Only the author can edit this post.")
+    post_check_author(user=user, post=post)
     changed = []
     if text is not None:
         post.text = _clean_text(text)
@@ -74,8 +79,7 @@ def post_update(*, user, post: Post, text: str | None = None, topic: Topic | Non
 def post_delete(*, user, post: Post) -> None:
     """Delete one's own post (likes, comments and views go with it)."""
     _require_visible(post=post, user=user)
-    if post.author_id != user.pk:
-        raise PermissionDenied("Only the author can delete this post.")
+    post_check_author(user=user, post=post)
     with transaction.atomic():
         activity_record(actor=user, verb="post_delete", target=post)
         post.delete()

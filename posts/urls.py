@@ -1,8 +1,12 @@
 from django.urls import path
 
-from socialnet.placeholder import placeholder  # PLACEHOLDER
+from . import views
 
 app_name = "posts"
 urlpatterns = [
-    path("new/", placeholder, name="create"),
+    path("new/", views.create, name="create"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
+    path("<int:pk>/like/", views.like, name="like"),
 ]

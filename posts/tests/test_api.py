@@ -1,8 +1,17 @@
+import factory
 import pytest
 
 from analytics.models import Activity
 from posts.models import Like, Post, PostView
-from tests.factories import BlockFactory, CommunityFactory, LikeFactory, MembershipFactory, PostFactory, TopicFactory
+from tests.factories import (
+    BlockFactory,
+    CommunityFactory,
+    LikeFactory,
+    MembershipFactory,
+    PostFactory,
+    TopicFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -65,10 +74,11 @@ def test_create_requires_authentication(api_client, topic):
 
 
 def test_list_newest_first_with_cursor_and_constant_queries(api_client, django_assert_max_num_queries):
-    PostFactory.create_batch(2)
+    authors = UserFactory.create_batch(3)  # a few distinct authors: enough to expose per-author queries
+    PostFactory.create_batch(2, author=factory.Iterator(authors))
     with django_assert_max_num_queries(3) as few:
         api_client.get("/api/v1/posts/")
-    PostFactory.create_batch(10)
+    PostFactory.create_batch(10, author=factory.Iterator(authors))
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = api_client.get("/api/v1/posts/?page_size=5").json()
     ids = [row["id"] for row in body["results"]]
@@ -132,7 +142,7 @@ def test_like_and_unlike(auth_api_client, user):
 
 
 def test_topics(api_client):
-    TopicFactory(name="sport")
-    TopicFactory(name="movie")
+    for name in ("sport", "tech", "movie"):
+        TopicFactory(name=name)
     names = [row["name"] for row in api_client.get("/api/v1/topics/").json()]
     assert {"sport", "tech", "movie"} <= set(names)

@@ -1,0 +1,47 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+
+from posts.models import Topic
+
+from .models import Profile
+from .services import validate_birth_date
+
+
+class RegisterForm(forms.Form):
+    """Shape of the sign-up input; the rules (unique name, password strength) live in services.user_register."""
+
+    username = forms.CharField(max_length=150, help_text="Letters, digits and @/./+/-/_ only.")
+    email = forms.EmailField()
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password_confirm = forms.CharField(
+        label="Password confirmation", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        password, confirm = cleaned.get("password"), cleaned.get("password_confirm")
+        if password and confirm and password != confirm:
+            self.add_error("password_confirm", ValidationError("The two passwords differ."))
+        return cleaned
+
+
+class ProfileForm(forms.ModelForm):
+    email = forms.EmailField()
+    interests = forms.ModelMultipleChoiceField(
+        queryset=Topic.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Profile
+        fields = ["display_name", "bio", "gender", "birth_date", "country", "city", "occupation", "interests"]
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_birth_date(self):
+        birth_date = self.cleaned_data["birth_date"]
+        validate_birth_date(birth_date)
+        return birth_date

@@ -1,0 +1,195 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import Block, Follow, User
+from analytics.models import Activity
+from tests.factories import PASSWORD, BlockFactory, FollowFactory, MembershipFactory, PostFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+IPHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+
+
+def register_data(**overrides):
+    return {
+        "username": "newbie",
+        "email": "newbie@example.com",
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+        **overrides,
+    }
+
+
+def test_register_keeps_landing_source_and_records_os(client):
+    # The first page a visitor lands on carries the campaign; sign-up happens pages later.
+    client.get("/accounts/login/?utm_source=ads", HTTP_REFERER="https://www.google.com/")
+    client.get(reverse("accounts:register"))
+    response = client.post(reverse("accounts:register"), register_data(), HTTP_USER_AGENT=IPHONE_UA)
+    assert response.status_code == 302
+    user = User.objects.get(username="newbie")
+    assert (user.profile.os, user.profile.source) == ("iOS", "ads")
+    assert int(client.session["_auth_user_id"]) == user.pk
+    assert list(Activity.objects.filter(actor=user).values_list("verb", flat=True).order_by("id")) == [
+        "register",
+        "login",
+    ]
+
+
+def test_register_source_from_search_engine_referer(client):
+    client.get(reverse("accounts:register"), HTTP_REFERER="https://duckduckgo.com/?q=socialnet")
+    client.post(reverse("accounts:register"), register_data())
+    assert User.objects.get().profile.source == "organic"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"username": "TAKEN"}, "username"),
+        ({"username": "bad name"}, "username"),
+        ({"email": "nope"}, "email"),
+        ({"password": "12345678", "password_confirm": "12345678"}, "password"),
+        ({"password_confirm": "something-else-1"}, "password_confirm"),
+    ],
+)
+def test_register_form_errors(client, overrides, field):
+    UserFactory(username="taken")
+    response = client.post(reverse("accounts:register"), register_data(**overrides))
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert User.objects.count() == 1
+
+
+def test_login_form_and_logout(client, user):
+    response = client.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert Activity.objects.filter(actor=user, verb="login").count() == 1
+    response = client.post(reverse("accounts:logout"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_is_locked_after_repeated_failures(client, user, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("accounts:login"), {"username": user.username, "password": "wrong"})
+    response = client.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 429 or response.status_code == 403
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_change(auth_client, user):
+    response = auth_client.post(
+        reverse("accounts:password_change"),
+        {"old_password": PASSWORD, "new_password1": "another-horse-77", "new_password2": "another-horse-77"},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("another-horse-77")
+
+
+def test_password_reset_sends_working_link(client, user):
+    client.post(reverse("accounts:password_reset"), {"email": user.email})
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^/]+(/\S+)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    assert form_page.context["validlink"]
+    client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": "fresh-horse-88", "new_password2": "fresh-horse-88"}
+    )
+    user.refresh_from_db()
+    assert user.check_password("fresh-horse-88")
+
+
+def test_profile_page_shows_posts_counts_communities(client, user, django_assert_max_num_queries):
+    membership = MembershipFactory(user=user)
+    MembershipFactory(user=user, is_banned=True, community__name="Banned club")
+    FollowFactory(followee=user)
+    PostFactory.create_batch(2, author=user)
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("accounts:profile", args=[user.username]))
+    PostFactory.create_batch(8, author=user)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("accounts:profile", args=[user.username.upper()]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert len(response.context["posts_page"]) == 10
+    assert membership.community.name in page and "Banned club" not in page
+    assert response.context["counts"] == {"followers": 1, "following": 0}
+
+
+def test_profile_of_unknown_user_is_404(client):
+    assert client.get(reverse("accounts:profile", args=["ghost"])).status_code == 404
+
+
+def test_profile_hidden_from_users_it_blocked(auth_client, user, other_user):
+    BlockFactory(blocker=other_user, blocked=user)
+    assert auth_client.get(reverse("accounts:profile", args=[other_user.username])).status_code == 404
+
+
+def test_profile_edit(auth_client, user):
+    response = auth_client.post(
+        reverse("accounts:profile_edit"),
+        {"email": "me@example.com", "display_name": "Me", "gender": "other", "birth_date": "2000-01-02", "bio": ""},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.email, user.profile.display_name, user.profile.gender) == ("me@example.com", "Me", "other")
+    assert Activity.objects.filter(actor=user, verb="profile_update").count() == 1
+
+
+def test_profile_edit_errors_change_nothing(auth_client, user):
+    response = auth_client.post(
+        reverse("accounts:profile_edit"), {"email": "me@example.com", "birth_date": "2999-01-01", "gender": "x"}
+    )
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"birth_date", "gender"}
+    user.refresh_from_db()
+    assert user.email != "me@example.com"
+    assert not Activity.objects.filter(verb="profile_update").exists()
+
+
+def test_follow_with_htmx_returns_fragment(auth_client, user, other_user):
+    url = reverse("accounts:follow", args=[other_user.username])
+    response = auth_client.post(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert b"Unfollow" in response.content and b"<html" not in response.content
+    assert Follow.objects.filter(follower=user, followee=other_user).exists()
+    response = auth_client.post(url, {"action": "unfollow"})
+    assert response.status_code == 302
+    assert not Follow.objects.exists()
+
+
+def test_block_and_unblock_buttons(auth_client, user, other_user):
+    url = reverse("accounts:block", args=[other_user.username])
+    assert auth_client.post(url).status_code == 302
+    assert Block.objects.filter(blocker=user, blocked=other_user).exists()
+    page = auth_client.get(reverse("accounts:profile", args=[other_user.username]))
+    assert page.context["is_blocking"] and b"Unblock" in page.content
+    auth_client.post(url, {"action": "unblock"})
+    assert not Block.objects.exists()
+
+
+def test_follow_requires_login_and_post(client, user, other_user):
+    url = reverse("accounts:follow", args=[other_user.username])
+    assert client.post(url).status_code == 302
+    client.force_login(user)
+    assert client.get(url).status_code == 405
+    assert not Follow.objects.exists()
+
+
+def test_followers_and_following_pages(client, django_assert_max_num_queries):
+    star = UserFactory()
+    for _ in range(3):
+        FollowFactory(followee=star)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("accounts:followers", args=[star.username]))
+    assert len(response.context["page"]) == 3
+    assert client.get(reverse("accounts:following", args=[star.username])).context["page"].paginator.count == 0
+
+
+def test_404_page_renders(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content

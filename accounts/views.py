@@ -1,0 +1,129 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from communities.selectors import communities_of
+from posts.selectors import author_posts
+
+from . import selectors, services
+from .forms import ProfileForm, RegisterForm
+from .middleware import landing_source
+
+PROFILE_POSTS_PER_PAGE = 10
+PEOPLE_PER_PAGE = 30
+
+
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("feed:home")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_register(
+                username=data["username"],
+                email=data["email"],
+                password=data["password"],
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                **landing_source(request),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to socialnet, {user.username}!")
+            return redirect("accounts:profile_edit")
+    return render(request, "registration/register.html", {"form": form})
+
+
+def profile(request, username):
+    person = selectors.user_get_visible(username=username, viewer=request.user)
+    relationship = selectors.relationship(viewer=request.user, user=person)
+    posts_page = None
+    if not relationship["is_blocking"]:
+        posts_page = Paginator(author_posts(author=person, viewer=request.user), PROFILE_POSTS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+    context = {
+        "person": person,
+        "counts": selectors.follow_counts(user=person),
+        "communities": communities_of(user=person),
+        "posts_page": posts_page,
+        **relationship,
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+@login_required
+def profile_edit(request):
+    me = selectors.user_get_with_profile(pk=request.user.pk)
+    initial = {"email": me.email}
+    form = ProfileForm(request.POST or None, instance=me.profile, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes = dict(form.cleaned_data)
+        try:
+            services.profile_update(
+                user=request.user, email=changes.pop("email"), interests=changes.pop("interests"), **changes
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Profile saved.")
+            return redirect("accounts:profile", username=request.user.username)
+    return render(request, "accounts/profile_edit.html", {"form": form})
+
+
+def _people(request, username, *, following: bool):
+    person = selectors.user_get_visible(username=username, viewer=request.user)
+    people = selectors.following_list(user=person) if following else selectors.follower_list(user=person)
+    page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    title = "Following" if following else "Followers"
+    return render(request, "accounts/people.html", {"person": person, "page": page, "title": title})
+
+
+def followers(request, username):
+    return _people(request, username, following=False)
+
+
+def following(request, username):
+    return _people(request, username, following=True)
+
+
+def _relationship_changed(request, person, template: str):
+    """htmx swaps in the updated button; without JavaScript, back to the profile."""
+    if request.headers.get("HX-Request"):
+        context = {
+            "person": person,
+            "counts": selectors.follow_counts(user=person),
+            **selectors.relationship(viewer=request.user, user=person),
+        }
+        return render(request, template, context)
+    return redirect("accounts:profile", username=person.username)
+
+
+@require_POST
+@login_required
+def follow(request, username):
+    person = selectors.user_get_visible(username=username, viewer=request.user)
+    if request.POST.get("action") == "unfollow":
+        services.follow_remove(follower=request.user, followee=person)
+    elif not selectors.relationship(viewer=request.user, user=person)["is_following"]:
+        services.follow_add(follower=request.user, followee=person)
+    return _relationship_changed(request, person, "accounts/_follow_button.html")
+
+
+@require_POST
+@login_required
+def block(request, username):
+    person = selectors.user_get_visible(username=username, viewer=request.user)
+    if request.POST.get("action") == "unblock":
+        services.block_remove(blocker=request.user, blocked=person)
+        messages.success(request, f"You unblocked {person.username}.")
+    elif not selectors.relationship(viewer=request.user, user=person)["is_blocking"]:
+        services.block_add(blocker=request.user, blocked=person)
+        messages.success(request, f"You blocked {person.username}. You no longer see each other's posts.")
+    return redirect("accounts:profile", username=person.username)
