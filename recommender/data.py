@@ -202,7 +202,8 @@ def bulk_insert(model, frame: pd.DataFrame, *, batch_rows: int = 200_000) -> int
     """Insert a DataFrame of rows (columns named by field attname, e.g. "author_id") into a model's table.
 
     PostgreSQL: COPY FROM STDIN from an in-memory CSV, the fastest bulk path; elsewhere executemany.
-    Fields missing from the frame get NULL when nullable, else their default. Returns rows written.
+    Fields missing from the frame get NULL when nullable, else their default; columns that are not fields
+    are ignored. Returns rows written.
     """
     if frame.empty:
         return 0

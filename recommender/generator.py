@@ -416,7 +416,8 @@ def _feed_log(rng, spec, user_ids, latent, posts, hidden, start) -> tuple[pd.Dat
         user_index, topic, row["author_id"].to_numpy(), community, hidden.post_quality[post_index],
         hidden.post_vectors[post_index], age_days, user_ids[user_index],
     )
-    liked = rng.random(len(logit)) < sigmoid(logit)
+    probability = sigmoid(logit)
+    liked = rng.random(len(logit)) < probability
     raw = rng.bytes(16 * n_pages)
     page_ids = np.array([str(uuid.UUID(bytes=raw[i:i + 16], version=4)) for i in range(0, len(raw), 16)])
     views = pd.DataFrame({
@@ -426,6 +427,7 @@ def _feed_log(rng, spec, user_ids, latent, posts, hidden, start) -> tuple[pd.Dat
         "source": PostView.Source.FEED,
         "position": position,
         "page_id": page_ids[page_index],
+        "like_probability": probability,  # kept in memory for checks; not a PostView field, so never written
     })
     like_seconds = seconds[liked] + rng.exponential(45, int(liked.sum()))
     likes = pd.DataFrame({
@@ -555,10 +557,7 @@ def write_network(network: Network, *, progress=None) -> dict[str, int]:
     counts = {}
     with transaction.atomic():
         for name, model in WRITE_ORDER:
-            frame = network.tables[name]
-            if name == "profiles":
-                frame = frame.drop(columns="age")
-            counts[name] = bulk_insert(model, frame)
+            counts[name] = bulk_insert(model, network.tables[name])
             if progress:
                 progress(name, counts[name])
         reset_sequences([model for name, model in WRITE_ORDER if name in EXPLICIT_IDS])
@@ -579,6 +578,8 @@ def clear_network() -> None:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
+                # Deferred foreign-key checks still pending in this transaction would block TRUNCATE.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f"TRUNCATE {', '.join(CONTENT_TABLES)} RESTART IDENTITY CASCADE")
         else:
             from django.apps import apps
