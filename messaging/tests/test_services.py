@@ -227,3 +227,11 @@ def test_inbox_orders_by_latest_message_and_shows_the_last_one(user):
     assert [c.pk for c in inbox] == [older.pk, newer.pk]
     assert (inbox[0].last_message_text, inbox[0].last_message_sender) == ("latest", user.username)
     assert inbox[0].others(user) == [first]
+
+
+def test_unread_conversation_count_is_one_query(user, other_user, django_assert_num_queries):
+    for _ in range(3):
+        conversation, _ = conversation_get_or_create_direct(user=user, other=UserFactory())
+        message_send(sender=conversation.others(user)[0], conversation=conversation, text="hi")
+    with django_assert_num_queries(1):
+        assert unread_conversation_count(user=user) == 3
