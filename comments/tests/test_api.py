@@ -90,18 +90,12 @@ def test_cursor_pagination(auth_api_client):
     assert len(auth_api_client.get(page["next"]).data["results"]) == 1
 
 
-def test_comment_list_query_count_is_bounded(auth_api_client, django_assert_max_num_queries):
+def test_comment_list_query_count_is_bounded(auth_api_client, add_commented_comments, django_assert_max_num_queries):
     post = PostFactory()
-
-    def make(n):
-        for comment in CommentFactory.create_batch(n, post=post):
-            CommentFactory(post=post, parent=comment)
-            CommentLikeFactory(comment=comment)
-
-    make(2)
+    add_commented_comments(post, 2)
     with django_assert_max_num_queries(8) as small:
         assert len(auth_api_client.get(comments_url(post)).data["results"]) == 2
-    make(8)
+    add_commented_comments(post, 8)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert len(auth_api_client.get(comments_url(post)).data["results"]) == 10
 

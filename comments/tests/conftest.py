@@ -1,0 +1,18 @@
+import pytest
+
+from tests.factories import CommentFactory, CommentLikeFactory
+
+
+@pytest.fixture
+def add_commented_comments(user, other_user):
+    """add(post, n): n top-level comments, each with a reply and a like, for query-count tests.
+
+    Only two users write them all: creating users (password hashing) is what makes tests slow.
+    """
+
+    def add(post, n):
+        for comment in CommentFactory.create_batch(n, post=post, author=other_user):
+            CommentFactory(post=post, parent=comment, author=user)
+            CommentLikeFactory(comment=comment, user=user)
+
+    return add

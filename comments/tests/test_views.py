@@ -1,0 +1,236 @@
+import pytest
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from comments.models import Comment, CommentLike
+from communities.models import Membership
+from notifications.models import Notification
+from posts.models import Repost
+from tests.factories import (
+    BlockFactory,
+    CommentFactory,
+    CommunityFactory,
+    MembershipFactory,
+    PostFactory,
+)
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def section_url(post):
+    return reverse("comments:post_comments", args=[post.pk])
+
+
+def test_comment_without_javascript_redirects_back(auth_client, user, django_capture_on_commit_callbacks):
+    post = PostFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = auth_client.post(
+            reverse("comments:create", args=[post.pk]), {"text": "Hello there", "next": "/somewhere/?page=2"}
+        )
+    comment = Comment.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/somewhere/?page=2#comment-{comment.pk}"
+    assert (comment.author, comment.post, comment.text) == (user, post, "Hello there")
+    assert Notification.objects.filter(recipient=post.author, verb="comment").exists()
+
+
+def test_foreign_next_is_ignored(auth_client):
+    post = PostFactory()
+    response = auth_client.post(reverse("comments:create", args=[post.pk]), {"text": "hi", "next": "https://evil.example/"})
+    assert response["Location"].startswith(section_url(post))
+
+
+def test_htmx_comment_returns_the_updated_section(auth_client):
+    post = PostFactory()
+    response = auth_client.post(reverse("comments:create", args=[post.pk]), {"text": "Via htmx"}, **HTMX)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith(f'<section id="comments-{post.pk}"')
+    assert "Via htmx" in body and "<html" not in body
+
+
+def test_reply_form_posts_a_reply(auth_client, user):
+    parent = CommentFactory()
+    response = auth_client.post(
+        reverse("comments:create", args=[parent.post_id]), {"text": "A reply", "parent": parent.pk}, **HTMX
+    )
+    assert response.status_code == 200
+    assert Comment.objects.get(parent=parent).author == user
+
+
+@pytest.mark.parametrize("text", ["", "x" * 2001])
+def test_bad_comment_shows_errors_and_changes_nothing(auth_client, text):
+    post = PostFactory()
+    response = auth_client.post(reverse("comments:create", args=[post.pk]), {"text": text})
+    assert response.status_code == 400
+    assert 'class="errorlist' in response.content.decode()
+    response = auth_client.post(reverse("comments:create", args=[post.pk]), {"text": text}, **HTMX)
+    assert response.status_code == 200 and 'class="errorlist' in response.content.decode()
+    assert not Comment.objects.exists()
+
+
+def test_reply_to_a_reply_shows_the_error_under_that_comment(auth_client):
+    parent = CommentFactory()
+    reply = CommentFactory(post=parent.post, parent=parent)
+    response = auth_client.post(
+        reverse("comments:create", args=[parent.post_id]), {"text": "deeper", "parent": reply.pk}
+    )
+    assert response.status_code == 400
+    assert "only reply to a top-level comment" in response.content.decode()
+    assert Comment.objects.count() == 2
+
+
+def test_section_page_shows_thread_and_deleted_placeholder(auth_client, user):
+    post = PostFactory()
+    deleted = CommentFactory(post=post, deleted_at=timezone.now(), text="")
+    CommentFactory(post=post, parent=deleted, text="still here")
+    CommentFactory(post=post, text="top level")
+    body = auth_client.get(section_url(post)).content.decode()
+    assert "Comment deleted." in body and "still here" in body and "top level" in body
+    assert "Comments (3)" in body
+
+
+def test_section_queries_do_not_grow_with_comments(auth_client, add_commented_comments, django_assert_max_num_queries):
+    post = PostFactory()
+    add_commented_comments(post, 2)
+    with django_assert_max_num_queries(20) as small:
+        assert auth_client.get(section_url(post), **HTMX).content.decode().count('class="comment"') == 4
+    add_commented_comments(post, 8)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert auth_client.get(section_url(post), **HTMX).content.decode().count('class="comment"') == 20
+
+
+def test_section_include_renders_inside_a_post_page(rf: RequestFactory, user):
+    post = PostFactory()
+    CommentFactory(post=post, text="included comment")
+    request = rf.get("/posts/1/")
+    request.user = user
+    html = Template('{% include "comments/section.html" with post=post %}').render(
+        Context({"post": post, "request": request, "user": user})
+    )
+    assert f'id="comments-{post.pk}"' in html and "included comment" in html
+    assert 'name="next" value="/posts/1/"' in html
+
+
+def test_edit_own_comment(auth_client, user, other_user):
+    comment = CommentFactory(author=user, text="old")
+    url = reverse("comments:edit", args=[comment.pk])
+    assert auth_client.get(url).status_code == 200
+    assert auth_client.get(url, **HTMX)["HX-Retarget"] == f"#comment-{comment.pk}"
+    response = auth_client.post(url, {"text": "new"})
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert comment.text == "new"
+    assert auth_client.post(url, {"text": ""}).status_code == 400
+
+    theirs = CommentFactory(author=other_user, text="theirs")
+    assert auth_client.get(reverse("comments:edit", args=[theirs.pk])).status_code == 403
+    assert auth_client.post(reverse("comments:edit", args=[theirs.pk]), {"text": "mine"}).status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.text == "theirs"
+
+
+def test_delete_own_comment_only(auth_client, user, other_user):
+    theirs = CommentFactory(author=other_user)
+    assert auth_client.post(reverse("comments:delete", args=[theirs.pk])).status_code == 403
+    own = CommentFactory(author=user)
+    assert auth_client.post(reverse("comments:delete", args=[own.pk]), **HTMX).status_code == 200
+    assert list(Comment.objects.all()) == [theirs]
+
+
+def test_like_and_unlike(auth_client, user):
+    comment = CommentFactory()
+    auth_client.post(reverse("comments:like", args=[comment.pk]))
+    body = auth_client.post(reverse("comments:like", args=[comment.pk]), **HTMX).content.decode()
+    assert CommentLike.objects.filter(user=user, comment=comment).count() == 1
+    assert "1 like" in body and "Unlike" in body
+    auth_client.post(reverse("comments:unlike", args=[comment.pk]))
+    assert not CommentLike.objects.exists()
+
+
+def test_moderator_sees_and_uses_remove(auth_client, user):
+    community = CommunityFactory()
+    MembershipFactory(community=community, user=user, role=Membership.Role.MODERATOR)
+    comment = CommentFactory(post=PostFactory(community=community))
+    assert "Remove</button>" in auth_client.get(section_url(comment.post)).content.decode()
+    assert auth_client.post(reverse("comments:remove", args=[comment.pk])).status_code == 302
+    assert not Comment.objects.exists()
+
+
+def test_member_cannot_remove(auth_client, user):
+    community = CommunityFactory()
+    MembershipFactory(community=community, user=user)
+    comment = CommentFactory(post=PostFactory(community=community))
+    assert "Remove</button>" not in auth_client.get(section_url(comment.post)).content.decode()
+    assert auth_client.post(reverse("comments:remove", args=[comment.pk])).status_code == 403
+    assert Comment.objects.exists()
+
+
+def test_outsiders_see_no_form_and_cannot_post_to_community(auth_client):
+    post = PostFactory(community=CommunityFactory(name="Chess club"))
+    body = auth_client.get(section_url(post)).content.decode()
+    assert "Only members of Chess club can comment." in body and 'name="text"' not in body
+    assert auth_client.post(reverse("comments:create", args=[post.pk]), {"text": "hi"}).status_code == 403
+    assert not Comment.objects.exists()
+
+
+def test_hidden_posts_are_404(auth_client, user):
+    blocked = CommentFactory()
+    BlockFactory(blocker=user, blocked=blocked.post.author)
+    removed = CommentFactory(post=PostFactory(removed_at=timezone.now()))
+    for comment in (blocked, removed):
+        assert auth_client.get(section_url(comment.post)).status_code == 404
+        assert auth_client.get(reverse("comments:detail", args=[comment.pk])).status_code == 404
+        assert auth_client.post(reverse("comments:create", args=[comment.post_id]), {"text": "x"}).status_code == 404
+
+
+def test_anonymous_sees_comments_and_a_login_link(client):
+    comment = CommentFactory(text="public words")
+    body = client.get(section_url(comment.post)).content.decode()
+    assert "public words" in body and "to comment." in body
+    response = client.post(reverse("comments:create", args=[comment.post_id]), {"text": "hi"})
+    assert response.status_code == 302 and Comment.objects.count() == 1
+
+
+def test_detail_links_to_the_comment_in_place(client):
+    comment = CommentFactory()
+    response = client.get(reverse("comments:detail", args=[comment.pk]))
+    assert response["Location"] == f"{section_url(comment.post)}#comment-{comment.pk}"
+
+
+def test_repost_page_and_undo(auth_client, user):
+    post = PostFactory()
+    url = reverse("comments:repost", args=[post.pk])
+    assert 'name="note"' in auth_client.get(url).content.decode()
+    assert 'name="note"' in auth_client.get(url, **HTMX).content.decode()
+    response = auth_client.post(url, {"note": "good read", "next": "/feed/"})
+    assert response.status_code == 302 and response["Location"] == "/feed/"
+    assert Repost.objects.get(user=user, post=post).note == "good read"
+
+    response = auth_client.post(url, {"note": "twice"})
+    assert response.status_code == 409 and "already reposted" in response.content.decode()
+    assert Repost.objects.count() == 1
+
+    body = auth_client.post(reverse("comments:unrepost", args=[post.pk]), **HTMX).content.decode()
+    assert "Repost</a>" in body
+    assert not Repost.objects.exists()
+
+
+def test_repost_refusals_show_errors(auth_client, user):
+    response = auth_client.post(reverse("comments:repost", args=[PostFactory(author=user).pk]), {"note": ""})
+    assert response.status_code == 400 and "own post" in response.content.decode()
+    response = auth_client.post(reverse("comments:repost", args=[PostFactory().pk]), {"note": "x" * 501})
+    assert response.status_code == 400
+    assert not Repost.objects.exists()
+
+
+def test_repost_button_hidden_on_own_posts(rf, user):
+    template = Template('{% include "comments/repost_button.html" with post=post %}')
+    request = rf.get("/")
+    request.user = user
+    own = template.render(Context({"post": PostFactory(author=user), "user": user, "request": request}))
+    other = template.render(Context({"post": PostFactory(), "user": user, "request": request}))
+    assert "Repost" not in own and "Repost</a>" in other
