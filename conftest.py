@@ -27,6 +27,12 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The real hasher costs ~0.5 s per user; tests of password checks do not need its strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Tests share one Redis: start each from an empty cache (and empty throttle counters)."""
     from django.core.cache import cache

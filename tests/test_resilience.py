@@ -129,7 +129,7 @@ def test_database_down_gives_clear_503_without_stack_traces():
 
 def test_production_settings_pass_check_deploy():
     env = dict(os.environ)
-    env.update(DEBUG="0", SECRET_KEY="k" * 32 + "-production-like-secret-value-123456", ALLOWED_HOSTS="socialnet.example")
+    env.update(DEBUG="0", SECRET_KEY="k" * 32 + "-production-like-secret-12345", ALLOWED_HOSTS="socialnet.example")
     for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "STATIC_MANIFEST"):
         env.pop(name, None)
     result = subprocess.run(
@@ -146,6 +146,7 @@ def test_production_settings_pass_check_deploy():
 def test_production_refuses_to_start_without_secret_key():
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     env["DEBUG"] = "0"
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=BASE_DIR, env=env, capture_output=True, text=True)
+    command = [sys.executable, "manage.py", "check"]
+    result = subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True, text=True)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
