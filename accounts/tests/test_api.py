@@ -185,3 +185,11 @@ def test_schema_has_no_warnings_for_accounts_and_posts(capsys, tmp_path):
     call_command("spectacular", "--validate", "--file", str(tmp_path / "schema.yaml"))
     problems = [line for line in capsys.readouterr().err.splitlines() if "accounts/" in line or "posts/" in line]
     assert problems == []
+
+
+def test_token_login_is_locked_after_repeated_failures(api_client, user, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        api_client.post("/api/v1/auth/token/", {"username": user.username, "password": "wrong"})
+    response = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD})
+    assert response.status_code in (400, 403, 429)
+    assert not Token.objects.exists()
