@@ -1,8 +1,8 @@
 from django.urls import path
 
-from socialnet.placeholder import placeholder  # PLACEHOLDER
+from . import views
 
 app_name = "search"
 urlpatterns = [
-    path("", placeholder, name="results"),
+    path("", views.results, name="results"),
 ]
