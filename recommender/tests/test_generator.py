@@ -109,3 +109,21 @@ def test_saved_preferences_reproduce_the_generator_probabilities(network):
         hidden.like_probability(row.user_id, np.array([row.post_id]), row.viewed_at)[0] for row in sample.itertuples()
     ]
     np.testing.assert_allclose(reproduced, sample["like_probability"], rtol=1e-9)
+
+
+def test_seed_demo_is_idempotent_and_gives_known_logins():
+    call_command("seed_demo")
+    counts = (User.objects.count(), Post.objects.count(), PostView.objects.count(), Message.objects.count())
+    assert counts[1] == 301 and 15_000 < counts[2] + Like.objects.count() < 25_000
+    demo = User.objects.get(username="demo")
+    assert demo.following_set.count() == 5 and demo.memberships.count() == 2
+    assert demo.posts.count() == 1 and demo.likes.count() == 3 and demo.sent_messages.count() == 1
+    assert demo.profile.display_name == "Demo User"
+    assert User.objects.get(username="admin").is_superuser
+    assert User.objects.get(username="demo").check_password("demo-password-1")
+    assert User.objects.get(username="admin").check_password("admin-password-1")
+
+    call_command("seed_demo")
+    assert (User.objects.count(), Post.objects.count(), PostView.objects.count(), Message.objects.count()) == counts
+    call_command("seed_demo", "--force")
+    assert (User.objects.count(), Post.objects.count()) == counts[:2]
