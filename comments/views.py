@@ -23,13 +23,13 @@ def _is_htmx(request) -> bool:
 
 
 def _next_url(request, post) -> str:
-    """Where to go back to: the page the form was on (if it is ours), else the post's comments page."""
+    """Where to go back to: the page the form was on (if it is ours), else the post's page."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate.split("#")[0]
-    return reverse("comments:post_comments", args=[post.pk])
+    return reverse("posts:detail", args=[post.pk])
 
 
 def _section(request, post, *, form=None, status=200):
@@ -38,6 +38,7 @@ def _section(request, post, *, form=None, status=200):
 
 
 def _page(request, post, *, form=None, status=200):
+    """The post page with this section in it, for answers that must show form errors without htmx."""
     context = section_context(request=request, post=post, form=form, next_url=_next_url(request, post))
     return render(request, "comments/post_comments.html", context, status=status)
 
@@ -60,9 +61,11 @@ def _comment_for(request, pk) -> Comment:
 
 
 def post_comments(request, post_id):
-    """The comment section of a post: a fragment for htmx, a page of its own otherwise."""
+    """The comment section of a post as a fragment for htmx; without htmx, the post page has it."""
     post = post_get(pk=post_id, viewer=request.user)
-    return _section(request, post) if _is_htmx(request) else _page(request, post)
+    if _is_htmx(request):
+        return _section(request, post)
+    return redirect(f"{reverse('posts:detail', args=[post.pk])}#comments-{post.pk}")
 
 
 @login_required
@@ -136,7 +139,7 @@ unlike = _comment_action(lambda user, c: services.comment_like_remove(user=user,
 def detail(request, pk):
     """A stable link to one comment (notifications use it): its place in the post's comments."""
     comment = _comment_for(request, pk)
-    return redirect(f"{reverse('comments:post_comments', args=[comment.post_id])}#comment-{comment.pk}")
+    return redirect(f"{reverse('posts:detail', args=[comment.post_id])}#comment-{comment.pk}")
 
 
 def _repost_state(request, post, *, reposted: bool):

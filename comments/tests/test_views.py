@@ -24,6 +24,10 @@ def section_url(post):
     return reverse("comments:post_comments", args=[post.pk])
 
 
+def post_page(post):
+    return reverse("posts:detail", args=[post.pk])
+
+
 def test_comment_without_javascript_redirects_back(auth_client, user, django_capture_on_commit_callbacks):
     post = PostFactory()
     with django_capture_on_commit_callbacks(execute=True):
@@ -40,7 +44,7 @@ def test_comment_without_javascript_redirects_back(auth_client, user, django_cap
 def test_foreign_next_is_ignored(auth_client):
     post = PostFactory()
     response = auth_client.post(reverse("comments:create", args=[post.pk]), {"text": "hi", "next": "https://evil.example/"})
-    assert response["Location"].startswith(section_url(post))
+    assert response["Location"].startswith(post_page(post))
 
 
 def test_htmx_comment_returns_the_updated_section(auth_client):
@@ -83,14 +87,21 @@ def test_reply_to_a_reply_shows_the_error_under_that_comment(auth_client):
     assert Comment.objects.count() == 2
 
 
-def test_section_page_shows_thread_and_deleted_placeholder(auth_client, user):
+def test_section_without_htmx_is_the_post_page(auth_client):
+    post = PostFactory()
+    response = auth_client.get(section_url(post))
+    assert response["Location"] == f"{post_page(post)}#comments-{post.pk}"
+
+
+def test_post_page_shows_thread_deleted_placeholder_and_repost_button(auth_client, user):
     post = PostFactory()
     deleted = CommentFactory(post=post, deleted_at=timezone.now(), text="")
     CommentFactory(post=post, parent=deleted, text="still here")
     CommentFactory(post=post, text="top level")
-    body = auth_client.get(section_url(post)).content.decode()
+    body = auth_client.get(post_page(post)).content.decode()
     assert "Comment deleted." in body and "still here" in body and "top level" in body
     assert "Comments (3)" in body
+    assert reverse("comments:repost", args=[post.pk]) in body
 
 
 def test_section_queries_do_not_grow_with_comments(auth_client, add_commented_comments, django_assert_max_num_queries):
@@ -155,7 +166,7 @@ def test_moderator_sees_and_uses_remove(auth_client, user):
     community = CommunityFactory()
     MembershipFactory(community=community, user=user, role=Membership.Role.MODERATOR)
     comment = CommentFactory(post=PostFactory(community=community))
-    assert "Remove</button>" in auth_client.get(section_url(comment.post)).content.decode()
+    assert "Remove</button>" in auth_client.get(post_page(comment.post)).content.decode()
     assert auth_client.post(reverse("comments:remove", args=[comment.pk])).status_code == 302
     assert not Comment.objects.exists()
 
@@ -164,14 +175,14 @@ def test_member_cannot_remove(auth_client, user):
     community = CommunityFactory()
     MembershipFactory(community=community, user=user)
     comment = CommentFactory(post=PostFactory(community=community))
-    assert "Remove</button>" not in auth_client.get(section_url(comment.post)).content.decode()
+    assert "Remove</button>" not in auth_client.get(post_page(comment.post)).content.decode()
     assert auth_client.post(reverse("comments:remove", args=[comment.pk])).status_code == 403
     assert Comment.objects.exists()
 
 
 def test_outsiders_see_no_form_and_cannot_post_to_community(auth_client):
     post = PostFactory(community=CommunityFactory(name="Chess club"))
-    body = auth_client.get(section_url(post)).content.decode()
+    body = auth_client.get(post_page(post)).content.decode()
     assert "Only members of Chess club can comment." in body and 'name="text"' not in body
     assert auth_client.post(reverse("comments:create", args=[post.pk]), {"text": "hi"}).status_code == 403
     assert not Comment.objects.exists()
@@ -189,7 +200,7 @@ def test_hidden_posts_are_404(auth_client, user):
 
 def test_anonymous_sees_comments_and_a_login_link(client):
     comment = CommentFactory(text="public words")
-    body = client.get(section_url(comment.post)).content.decode()
+    body = client.get(post_page(comment.post)).content.decode()
     assert "public words" in body and "to comment." in body
     response = client.post(reverse("comments:create", args=[comment.post_id]), {"text": "hi"})
     assert response.status_code == 302 and Comment.objects.count() == 1
@@ -198,7 +209,7 @@ def test_anonymous_sees_comments_and_a_login_link(client):
 def test_detail_links_to_the_comment_in_place(client):
     comment = CommentFactory()
     response = client.get(reverse("comments:detail", args=[comment.pk]))
-    assert response["Location"] == f"{section_url(comment.post)}#comment-{comment.pk}"
+    assert response["Location"] == f"{post_page(comment.post)}#comment-{comment.pk}"
 
 
 def test_repost_page_and_undo(auth_client, user):

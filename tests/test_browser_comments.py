@@ -1,0 +1,42 @@
+"""One person comments on a post, another replies, and the first is notified; all without a page reload."""
+
+import pytest
+from playwright.sync_api import expect
+
+from comments.models import Comment
+from notifications.models import Notification
+from tests.factories import PostFactory, UserFactory
+from tests.test_browser_messaging import logged_in_page
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_comment_reply_and_notification(browser, live_server):
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    post = PostFactory(text="What do you think of htmx?")
+    alice_page = logged_in_page(browser, live_server, alice)
+    bob_page = logged_in_page(browser, live_server, bob)
+
+    alice_page.goto(f"/posts/{post.pk}/")
+    # A marker on window survives only if the comment is posted without a full page load.
+    alice_page.evaluate("window.stillHere = true")
+    alice_page.get_by_label("Add a comment").fill("It keeps pages simple.")
+    alice_page.get_by_role("button", name="Comment", exact=True).click()
+    section = alice_page.locator(f"#comments-{post.pk}")
+    expect(section.locator(".comment-text", has_text="It keeps pages simple.")).to_be_visible()
+    expect(alice_page.get_by_label("Add a comment")).to_have_value("")
+    assert alice_page.evaluate("window.stillHere") is True
+    comment = Comment.objects.get()
+
+    bob_page.goto(f"/posts/{post.pk}/")
+    bob_page.locator(f"#comments-{post.pk} summary", has_text="Reply").click()
+    bob_page.get_by_label("Reply to").fill("Agreed, and it works without JavaScript too.")
+    bob_page.get_by_role("button", name="Reply", exact=True).click()
+    expect(bob_page.locator(".comment-replies .comment-text", has_text="Agreed")).to_be_visible()
+    assert Comment.objects.get(parent=comment).author == bob
+
+    assert Notification.objects.filter(recipient=alice, actor=bob, verb="reply").count() == 1
+    alice_page.reload()
+    expect(alice_page.locator("#nav-unread-notifications")).to_have_text("1")
+    alice_page.goto("/notifications/")
+    expect(alice_page.get_by_text("bob replied to your comment")).to_be_visible()
