@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from posts.models import Post
+
 
 class Community(models.Model):
     name = models.CharField(max_length=100)
@@ -42,3 +44,11 @@ class Membership(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["user", "community"])]
+
+
+class CommunityPost(Post):
+    """Posts published in communities, as staff moderate them in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "community post"
