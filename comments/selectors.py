@@ -78,7 +78,9 @@ def comment_is_visible_to(*, comment: Comment, user) -> bool:
 
 
 def can_moderate_comments_of(*, user, post: Post) -> bool:
-    """Owners and moderators (not banned) of the post's community may remove its comments."""
+    """Site staff, and owners and moderators (not banned) of the post's community, may remove its comments."""
+    if user.is_staff:
+        return True
     if post.community_id is None:
         return False
     membership = membership_for(user=user, community=post.community)

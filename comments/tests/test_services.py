@@ -258,3 +258,9 @@ def test_thread_hides_comments_of_blocked_users():
     blocked = CommentFactory(post=post)
     BlockFactory(blocker=viewer, blocked=blocked.author)
     assert [c.pk for c in comment_thread(post=post, viewer=viewer)] == [visible.pk]
+
+
+def test_site_staff_remove_any_comment(staff_user):
+    comment = CommentFactory()
+    comment_remove(moderator=staff_user, comment=comment)
+    assert not Comment.objects.exists()
