@@ -228,6 +228,12 @@ def bulk_insert(model, frame: pd.DataFrame, *, batch_rows: int = 200_000) -> int
     columns = ", ".join(connection.ops.quote_name(fields_by_name[name].column) for name in frame.columns)
     table = connection.ops.quote_name(model._meta.db_table)
     if connection.vendor == "postgresql":
+        for name in frame.columns:
+            if isinstance(frame[name].dtype, pd.DatetimeTZDtype):
+                # numpy formats ISO 8601 in C; pandas' own CSV formatting of aware datetimes is 10x slower.
+                values = frame[name].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[us]")
+                frame[name] = np.datetime_as_string(values, unit="us", timezone="UTC")
+                frame.loc[frame[name] == "NaT", name] = None
         with connection.cursor() as cursor:
             for start in range(0, len(frame), batch_rows):
                 buffer = io.StringIO()
