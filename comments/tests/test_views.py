@@ -14,6 +14,7 @@ from tests.factories import (
     CommunityFactory,
     MembershipFactory,
     PostFactory,
+    RepostFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -245,3 +246,15 @@ def test_repost_button_hidden_on_own_posts(rf, user):
     own = template.render(Context({"post": PostFactory(author=user), "user": user, "request": request}))
     other = template.render(Context({"post": PostFactory(), "user": user, "request": request}))
     assert "Repost" not in own and "Repost</a>" in other
+
+
+def test_profile_shows_reposts_with_notes(auth_client, user, other_user, django_assert_max_num_queries):
+    reposted = RepostFactory(user=other_user, note="a gem", post=PostFactory(text="Original words"))
+    url = reverse("accounts:profile", args=[other_user.username])
+    with django_assert_max_num_queries(40) as small:
+        body = auth_client.get(url).content.decode()
+    assert "Reposts" in body and "a gem" in body and "Original words" in body
+    assert f'id="post-{reposted.post_id}"' in body
+    RepostFactory.create_batch(4, user=other_user, post__author=user)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert auth_client.get(url).content.decode().count("reposted ·") == 5
