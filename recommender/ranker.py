@@ -37,6 +37,8 @@ DEFAULT_PARAMS = {
     "subsample_freq": 1,
     "colsample_bytree": 0.8,
     "reg_lambda": 1.0,
+    # One thread: OpenMP threads spinning against web and worker processes on the same cores are far slower.
+    "n_jobs": 1,
 }
 EARLY_STOPPING_ROUNDS = 30
 VALIDATION_USER_SHARE = 0.2
@@ -213,7 +215,7 @@ class LightGBMRecommender:
                        "validation_auc": validation_auc}
 
     def _classifier(self, params: dict) -> lgb.LGBMClassifier:
-        return lgb.LGBMClassifier(**params, random_state=self.seed, verbose=-1, n_jobs=-1)
+        return lgb.LGBMClassifier(**params, random_state=self.seed, verbose=-1)
 
     def _lgb_fit_kwargs(self) -> dict:
         return {"feature_name": list(FEATURE_NAMES), "categorical_feature": list(CATEGORICAL_FEATURES)}

@@ -99,7 +99,7 @@ def _train_locked(*, frames, test_fraction, params, bootstrap, progress) -> Mode
     frames = frames if frames is not None else load_frames()
     times = frames.interaction_times()
     # The serving model learns from everything logged so far.
-    serving_cutoff = (times.max() + timedelta(microseconds=1)).to_pydatetime() if len(times) else None
+    serving_cutoff = (times.max().floor("us") + timedelta(microseconds=1)).to_pydatetime() if len(times) else None
     config = LightGBMRecommender(params=params).config()
     version = model_version_start(
         cutoff=serving_cutoff, params={**config, "test_fraction": test_fraction}, data_size=_data_size(frames)

@@ -32,7 +32,7 @@ def synthetic_frames(*, users=120, posts=300, days=30, views_per_user=120, seed=
 
     views, likes = [], []
     for index, user in enumerate(user_ids):
-        shown = rng.choice(posts, views_per_user, replace=False)
+        shown = rng.choice(posts, min(views_per_user, posts), replace=False)
         for position in shown:
             ts = created[position] + timedelta(hours=float(rng.uniform(0, 48)))
             views.append((user, post_ids[position], ts))
