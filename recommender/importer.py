@@ -337,3 +337,21 @@ def import_dataset(directory, *, skip_invalid: bool = False, progress: bool = Tr
         report.created["posts"] = _write_posts(posts, feed, user_ids)
         report.created["views"], report.created["likes"] = _write_feed(feed, user_ids, _external_ids(Post))
     return report
+
+
+def movielens_to_import_format(source, target) -> None:
+    """Convert a MovieLens folder (ratings.csv, movies.csv) to the import format, as a real-data check:
+    a rating is a view, a rating of 4 or more also a like; title + genres is the text, the first genre the topic."""
+    source, target = Path(source), Path(target)
+    ratings = pd.read_csv(source / "ratings.csv")
+    movies = pd.read_csv(source / "movies.csv")
+    pd.DataFrame({"user_id": np.unique(ratings["userId"])}).to_csv(target / "users.csv", index=False)
+    pd.DataFrame({
+        "post_id": movies["movieId"],
+        "text": movies["title"] + " " + movies["genres"].str.replace("|", " ", regex=False),
+        "topic": movies["genres"].str.split("|").str[0].str.lower(),
+    }).to_csv(target / "posts.csv", index=False)
+    views = pd.DataFrame({"timestamp": ratings["timestamp"], "user_id": ratings["userId"],
+                          "post_id": ratings["movieId"], "action": "view"})
+    likes = views[ratings["rating"] >= 4].assign(action="like")
+    pd.concat([views, likes]).sort_values("timestamp", kind="stable").to_csv(target / "feed.csv", index=False)
