@@ -1,7 +1,7 @@
 import pytest
 
 from communities.models import Membership
-from tests.factories import CommunityFactory, MembershipFactory, PostFactory, UserFactory
+from tests.factories import CommunityFactory, MembershipFactory, PostFactory, TopicFactory, UserFactory
 
 Role = Membership.Role
 ACTORS = ["anonymous", "non_member", "member", "banned", "moderator", "owner", "staff"]
@@ -26,7 +26,7 @@ def community_world(db):
         ("target", Role.MEMBER, False),
     ]:
         users[name] = MembershipFactory(community=community, role=role, is_banned=banned).user
-    post = PostFactory(community=community, author=users["target"])
+    post = PostFactory(community=community, author=users["target"], topic=TopicFactory(name="tech"))
     return {"community": community, "users": users, "post": post}
 
 
