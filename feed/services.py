@@ -4,6 +4,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -42,6 +43,14 @@ class FeedPage:
     mode: str = "for_you"
     # Latest mode only: where the next page starts.
     next_cursor: str | None = None
+
+    def next_query(self) -> str | None:
+        """Query string of the following page: the same mode (for you: the next unseen posts), or the cursor."""
+        if not self.posts or self.page_id is None:  # the end, or an anonymous (unpaged, random) feed
+            return None
+        if self.mode == LATEST_MODE:
+            return urlencode({"mode": LATEST_MODE, "cursor": self.next_cursor}) if self.next_cursor else None
+        return urlencode({"mode": self.mode})
 
 
 def cursor_encode(post: Post) -> str:

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from socialnet.placeholder import placeholder  # PLACEHOLDER
+from . import views
 
 app_name = "feed"
 urlpatterns = [
-    path("", placeholder, name="home"),
+    path("", views.home, name="home"),
 ]

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from .views import FeedView
+
+urlpatterns = [
+    path("feed/", FeedView.as_view(), name="api-feed"),
+]
