@@ -198,3 +198,21 @@ def test_schema_documents_the_endpoints(api_client):
     assert "/api/v1/communities/{slug}/bans/{username}/" in paths
     assert "delete" in paths["/api/v1/communities/{slug}/moderators/{username}/"]
     assert "post" in paths["/api/v1/communities/{slug}/transfer/"]
+
+
+def test_owner_patch_changes_only_given_fields(community_world):
+    community = community_world["community"]
+    description, topic = community.description, community.topic.name
+    client = client_for(community_world["users"]["owner"])
+    response = client.patch("/api/v1/communities/chess/", {"name": "Chess Club Moscow"})
+    assert response.status_code == 200
+    assert (response.json()["name"], response.json()["description"], response.json()["topic"]) == (
+        "Chess Club Moscow",
+        description,
+        topic,
+    )
+    assert client.patch("/api/v1/communities/chess/", {"topic": None}).json()["topic"] is None
+    assert client.patch("/api/v1/communities/chess/", {"name": ""}).status_code == 400
+    community.refresh_from_db()
+    assert (community.name, community.topic, community.slug) == ("Chess Club Moscow", None, "chess")
+    assert Activity.objects.filter(verb="community_update").count() == 2
