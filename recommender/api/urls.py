@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = []
+from .views import ModelVersionViewSet
+
+router = SimpleRouter()
+router.register("recommender/versions", ModelVersionViewSet, basename="recommender-version")
+
+urlpatterns = router.urls

@@ -106,3 +106,57 @@ def test_an_artifact_that_fails_to_serialise_leaves_no_file(tmp_path):
     version.refresh_from_db()
     assert version.status == ModelVersion.Status.TRAINING and not version.artifact.name
     assert not list(tmp_path.rglob("*.joblib*"))
+
+
+# The registry through the staff API, the admin and the beat schedule -------------------------------------
+
+def test_staff_api_lists_activates_and_rolls_back(staff_user, api_client):
+    first = finish(0.40)
+    second = finish(0.45)
+    api_client.force_authenticate(staff_user)
+
+    listed = api_client.get("/api/v1/recommender/versions/").json()
+    status = api_client.get("/api/v1/recommender/versions/status/").json()
+    rolled = api_client.post("/api/v1/recommender/versions/rollback/")
+    again = api_client.post(f"/api/v1/recommender/versions/{first.pk}/activate/")
+
+    assert [v["id"] for v in listed] == [second.pk, first.pk]
+    assert listed[0]["metrics"]["primary"]["model"] == 0.45
+    assert status["active_version"] == second.pk and status["fallbacks"]["no_model"] == 0
+    assert rolled.status_code == 200 and rolled.json()["id"] == first.pk
+    assert again.status_code == 409  # already active
+
+
+def test_registry_api_is_staff_only(auth_api_client):
+    version = finish(0.20)
+    assert auth_api_client.get("/api/v1/recommender/versions/").status_code == 403
+    assert auth_api_client.post(f"/api/v1/recommender/versions/{version.pk}/activate/").status_code == 403
+    version.refresh_from_db()
+    assert version.status == ModelVersion.Status.CANDIDATE
+
+
+def test_admin_activate_action(staff_user, client):
+    candidate = finish(0.20)
+    client.force_login(staff_user)
+    response = client.post(
+        "/admin/recommender/modelversion/",
+        {"action": "activate", "_selected_action": [candidate.pk]},
+        follow=True,
+    )
+    candidate.refresh_from_db()
+    assert response.status_code == 200 and candidate.status == ModelVersion.Status.ACTIVE
+
+
+@override_settings(RECOMMENDER_RETRAIN_CRON="30 2 * * *")
+def test_setup_periodic_tasks_is_idempotent_and_keeps_admin_edits():
+    from django.core.management import call_command
+    from django_celery_beat.models import PeriodicTask
+
+    call_command("setup_periodic_tasks")
+    task = PeriodicTask.objects.get(task="recommender.tasks.train_model")
+    assert (task.crontab.minute, task.crontab.hour) == ("30", "2")
+    task.enabled = False  # an admin's edit
+    task.save()
+    call_command("setup_periodic_tasks")
+    assert PeriodicTask.objects.filter(task="recommender.tasks.train_model").count() == 1
+    assert not PeriodicTask.objects.get(pk=task.pk).enabled
