@@ -2,7 +2,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from analytics.forms import default_range
 from analytics.selectors import dashboard_tables, feed_tables, metric_tables
+from analytics.tasks import dashboard_warm
 from posts.models import PostView
 from tests.factories import (
     ActivityFactory,
@@ -91,8 +93,18 @@ def test_activity_signups_content_topics_and_retention():
 
 def test_metric_tables_are_cached_by_range(django_assert_num_queries):
     start, end = DAY.date(), DAY.date() + timedelta(days=1)
-    metric_tables(metric="content", start=start, end=end)
+    tables = metric_tables(metric="content", start=start, end=end)
     with django_assert_num_queries(0):
-        metric_tables(metric="content", start=start, end=end)
-    with django_assert_num_queries(1):
-        metric_tables(metric="content", start=start, end=end + timedelta(days=1))
+        assert metric_tables(metric="content", start=start, end=end) == tables
+    assert len(metric_tables(metric="content", start=start, end=end + timedelta(days=1))[0].rows) == 3
+
+
+def test_dashboard_warm_refreshes_the_default_range(django_assert_num_queries):
+    start, end = default_range()
+    stale = dashboard_tables(start=start, end=end)
+    ActivityFactory()
+    dashboard_warm()
+    with django_assert_num_queries(0):
+        fresh = dashboard_tables(start=start, end=end)
+    assert fresh["activity"] != stale["activity"]
+    assert fresh["activity"][1].rows[-1][1] == 1

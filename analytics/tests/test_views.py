@@ -87,7 +87,7 @@ def test_dashboard_query_count_does_not_grow_with_experiments(client, staff_user
     ExperimentFactory.create_batch(8)
     with CaptureQueriesContext(connection) as many:
         client.get(url, {"from": "2026-01-02", "to": "2026-01-31"})  # another range: not cached
-    assert len(many) == len(few) <= 20
+    assert len(many) == len(few) <= 40  # report queries (with their SET LOCAL and savepoints) + session + nav
 
 
 def test_table_csv_export(client, staff_user):
