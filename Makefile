@@ -34,3 +34,15 @@ beat:
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
+
+# Jupyter Lab on notebooks/ against the configured DATABASE_URL (docs/RECOMMENDER.md, "Notebooks").
+notebooks: $(BIN)/python
+	$(BIN)/pip install -q -r req-notebooks.txt
+	DEBUG=$${DEBUG:-1} OMP_WAIT_POLICY=PASSIVE $(BIN)/jupyter lab --no-browser --notebook-dir=notebooks
+
+# Both notebooks run headlessly on a fresh small database (DATABASE_URL's name + "_notebooks"); fails when a
+# cell fails or a committed notebook carries outputs.
+.PHONY: notebooks-check
+notebooks-check: $(BIN)/python
+	$(BIN)/pip install -q -r req-notebooks.txt
+	$(BIN)/python notebooks/check.py
