@@ -3,7 +3,7 @@
 from django.http import Http404
 from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -135,63 +135,67 @@ class CommunityPostsView(CommunityMixin, generics.ListAPIView):
         return Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED)
 
 
-class ModeratorAddView(CommunityMixin, generics.GenericAPIView):
+class UserActionView(CommunityMixin, generics.GenericAPIView):
+    """POST {"username"}: apply `service` to that user and answer with their membership."""
+
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = UsernameSerializer
+    service = None  # a communities.services function taking actor, community and `user_keyword`
+    user_keyword = "user"
+    success_status = status.HTTP_200_OK
 
     @extend_schema(request=UsernameSerializer, responses=MemberSerializer)
     def post(self, request, slug):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["username"]
-        membership = services.moderator_add(actor=request.user, community=self.community, user=user)
-        return Response(MemberSerializer(membership).data)
+        membership = self.service(actor=request.user, community=self.community, **{self.user_keyword: user})
+        return Response(MemberSerializer(membership).data, status=self.success_status)
 
 
-class ModeratorRemoveView(CommunityMixin, generics.GenericAPIView):
+class UserUndoView(CommunityMixin, generics.GenericAPIView):
+    """DELETE .../<username>/: apply `service` (removing a role or a ban) to that user."""
+
     permission_classes = [permissions.IsAuthenticated]
+    service = None
 
     @extend_schema(responses={204: None})
     def delete(self, request, slug, username):
-        user = self.user_named(username)
-        services.moderator_remove(actor=request.user, community=self.community, user=user)
+        self.service(actor=request.user, community=self.community, user=self.user_named(username))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BanCreateView(CommunityMixin, generics.GenericAPIView):
-    permission_classes = [permissions.IsAuthenticated]
-    serializer_class = UsernameSerializer
+class ModeratorAddView(UserActionView):
+    """The owner makes an active member a moderator."""
 
-    @extend_schema(request=UsernameSerializer, responses={201: MemberSerializer})
-    def post(self, request, slug):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = serializer.validated_data["username"]
-        membership = services.community_ban(actor=request.user, community=self.community, user=user)
-        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+    service = staticmethod(services.moderator_add)
 
 
-class BanDeleteView(CommunityMixin, generics.GenericAPIView):
-    permission_classes = [permissions.IsAuthenticated]
+class ModeratorRemoveView(UserUndoView):
+    """The owner turns a moderator back into a member."""
 
-    @extend_schema(responses={204: None})
-    def delete(self, request, slug, username):
-        user = self.user_named(username)
-        services.community_unban(actor=request.user, community=self.community, user=user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    service = staticmethod(services.moderator_remove)
 
 
-class OwnershipTransferView(CommunityMixin, generics.GenericAPIView):
-    permission_classes = [permissions.IsAuthenticated]
-    serializer_class = UsernameSerializer
+@extend_schema_view(post=extend_schema(responses={201: MemberSerializer}))
+class BanCreateView(UserActionView):
+    """Moderators ban a user: they lose any role and cannot join or post (the owner cannot be banned)."""
 
-    @extend_schema(request=UsernameSerializer, responses=MemberSerializer)
-    def post(self, request, slug):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        new_owner = serializer.validated_data["username"]
-        membership = services.ownership_transfer(actor=request.user, community=self.community, new_owner=new_owner)
-        return Response(MemberSerializer(membership).data)
+    service = staticmethod(services.community_ban)
+    success_status = status.HTTP_201_CREATED
+
+
+class BanDeleteView(UserUndoView):
+    """Moderators lift a ban; the user may then join again."""
+
+    service = staticmethod(services.community_unban)
+
+
+class OwnershipTransferView(UserActionView):
+    """The owner hands the community to an active member and stays on as a moderator."""
+
+    service = staticmethod(services.ownership_transfer)
+    user_keyword = "new_owner"
 
 
 class CommunityPostRemoveView(CommunityMixin, generics.GenericAPIView):
