@@ -80,9 +80,9 @@ def auth_client(client, user):
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
     """A headless Debian Chromium driven by Playwright (no downloaded browser)."""
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop here.
     from playwright.sync_api import sync_playwright
 
     executable = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -8,7 +8,7 @@ from tests.factories import PASSWORD, TopicFactory
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_register_post_and_like(live_server, page):
     TopicFactory(name="tech")
 

@@ -146,8 +146,7 @@ class TestLikes:
         assert not Activity.objects.exists()
 
 
-# serialized_rollback restores the topics seeded by migration that the flush after a transactional test removes.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_likes_leave_exactly_one_row():
     user, post = UserFactory(), PostFactory()
     barrier = threading.Barrier(5)
