@@ -297,7 +297,7 @@ def _communities(rng, topic_ids, user_ids, latent, ids_for, start) -> tuple[pd.D
     members = pd.concat([owner_rows, members]).drop_duplicates(["community_index", "user_id"])
     members["community_id"] = ids[members["community_index"].to_numpy()]
     members["is_banned"] = False
-    members["joined_at"] = _times(start, -rng.uniform(1, 30, len(members)) * 86400).to_numpy()
+    members["joined_at"] = _times(start, -rng.uniform(1, 30, len(members)) * 86400).array
     return communities, members.drop(columns="community_index").reset_index(drop=True)
 
 
@@ -329,7 +329,7 @@ def _follows(rng, user_ids, latent, start) -> pd.DataFrame:
     edges = np.vstack(pairs) if pairs else np.empty((0, 2), dtype=int)
     follows = pd.DataFrame({"follower_id": user_ids[edges[:, 0]], "followee_id": user_ids[edges[:, 1]]})
     follows = follows.drop_duplicates().reset_index(drop=True)
-    follows["created_at"] = _times(start, -rng.uniform(0.5, 60, len(follows)) * 86400).to_numpy()
+    follows["created_at"] = _times(start, -rng.uniform(0.5, 60, len(follows)) * 86400).array
     return follows
 
 
@@ -423,7 +423,7 @@ def _feed_log(rng, spec, user_ids, latent, posts, hidden, start) -> tuple[pd.Dat
     views = pd.DataFrame({
         "user_id": user_ids[user_index],
         "post_id": row["id"].to_numpy(),
-        "viewed_at": _times(start, seconds).to_numpy(),
+        "viewed_at": _times(start, seconds).array,
         "source": PostView.Source.FEED,
         "position": position,
         "page_id": page_ids[page_index],
@@ -433,7 +433,7 @@ def _feed_log(rng, spec, user_ids, latent, posts, hidden, start) -> tuple[pd.Dat
     likes = pd.DataFrame({
         "user_id": views["user_id"].to_numpy()[liked],
         "post_id": views["post_id"].to_numpy()[liked],
-        "created_at": _times(start, like_seconds).to_numpy(),
+        "created_at": _times(start, like_seconds).array,
     })
     # A post shown twice may be "liked" twice: a like is unique, the first one stands.
     likes = likes.sort_values("created_at").drop_duplicates(["user_id", "post_id"]).reset_index(drop=True)
@@ -448,7 +448,7 @@ def _reactions(rng, likes, posts) -> tuple[pd.DataFrame, pd.DataFrame]:
         "author_id": commenting["user_id"].to_numpy(),
         "text": _choice(rng, COMMENTS, len(commenting)),
         "created_at": (commenting["created_at"] + pd.to_timedelta(rng.uniform(10, 600, len(commenting)), unit="s"))
-        .to_numpy(),
+        .array,
     })
     comments["updated_at"] = comments["created_at"]
     reposting = likes[rng.random(len(likes)) < 0.03]
@@ -457,7 +457,7 @@ def _reactions(rng, likes, posts) -> tuple[pd.DataFrame, pd.DataFrame]:
         "post_id": reposting["post_id"].to_numpy(),
         "note": "",
         "created_at": (reposting["created_at"] + pd.to_timedelta(rng.uniform(5, 300, len(reposting)), unit="s"))
-        .to_numpy(),
+        .array,
     })
     return comments, reposts
 
@@ -477,7 +477,7 @@ def _conversations(rng, follows, ids_for, start, days) -> tuple[pd.DataFrame, pd
         "conversation_id": conversation_ids[message_conversation],
         "sender_id": sender,
         "text": _choice(rng, MESSAGES, len(message_conversation)),
-        "created_at": sent.to_numpy(),
+        "created_at": sent.array,
     }).sort_values(["conversation_id", "created_at"])
     bounds = messages.groupby("conversation_id")["created_at"].agg(["min", "max"])
     first_sender = messages.groupby("conversation_id")["sender_id"].first()
@@ -487,14 +487,14 @@ def _conversations(rng, follows, ids_for, start, days) -> tuple[pd.DataFrame, pd
         "is_group": False,
         "direct_key": [f"{x}:{y}" for x, y in zip(a, b, strict=True)],
         "created_by_id": first_sender.reindex(conversation_ids).to_numpy(),
-        "created_at": bounds["min"].reindex(conversation_ids).to_numpy(),
-        "last_message_at": bounds["max"].reindex(conversation_ids).to_numpy(),
+        "created_at": bounds["min"].reindex(conversation_ids).array,
+        "last_message_at": bounds["max"].reindex(conversation_ids).array,
     })
     participants = pd.DataFrame({
         "conversation_id": np.concatenate([conversation_ids, conversation_ids]),
         "user_id": np.concatenate([a, b]),
-        "joined_at": np.concatenate([conversations["created_at"].to_numpy()] * 2),
-        "last_read_at": np.concatenate([conversations["last_message_at"].to_numpy()] * 2),
+        "joined_at": pd.concat([conversations["created_at"]] * 2, ignore_index=True).array,
+        "last_read_at": pd.concat([conversations["last_message_at"]] * 2, ignore_index=True).array,
     })
     return conversations, participants, messages.reset_index(drop=True)
 

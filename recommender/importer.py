@@ -24,7 +24,7 @@ from tqdm import tqdm
 from accounts.models import Profile, User
 from communities.models import Community
 from posts.models import POST_MAX_LENGTH, Like, Post, PostView, Topic
-from recommender.data import _frame_from_queryset, bulk_insert
+from recommender.data import _frame_from_queryset, bulk_insert, foreign_keys_checked_in_bulk
 
 IMPORTER_USERNAME = "importer"
 MAX_FIELD_LENGTH = 200  # every field but a post's text
@@ -97,8 +97,9 @@ def _read_csv(path: Path, *, progress: bool) -> pd.DataFrame:
     for column in spec["optional"]:
         if column not in frame.columns:
             frame[column] = ""
-    for column in frame.columns:
-        frame[column] = frame[column].str.strip()
+    if path.name != "feed.csv":  # the feed is ids and times, which the parsers below read with spaces too
+        for column in frame.columns:
+            frame[column] = frame[column].str.strip()
     frame["line"] = np.arange(len(frame)) + 2  # the header is line 1
     return frame
 
@@ -132,16 +133,24 @@ class _Checks:
 
 def _integers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse integer ids; returns (int64 values with 0 where invalid, invalid mask)."""
-    valid = values.str.fullmatch(r"-?\d{1,18}")
-    return pd.to_numeric(values.where(valid, "0")).astype(np.int64), ~valid
+    try:  # the common case, all valid: numpy's conversion is ten times faster than to_numeric
+        return pd.Series(values.to_numpy().astype(np.int64), index=values.index), pd.Series(False, index=values.index)
+    except (ValueError, OverflowError):
+        numbers = pd.to_numeric(values, errors="coerce")
+    valid = numbers.notna() & (numbers == np.floor(numbers)) & (numbers.abs() < 2**62)
+    return numbers.where(valid, 0).astype(np.int64), ~valid
 
 
 def parse_timestamps(values: pd.Series) -> pd.Series:
     """ISO 8601 or Unix seconds, to UTC; NaT where neither parses."""
-    numeric = values.str.fullmatch(r"\d+(\.\d+)?")
+    try:  # all Unix seconds: the fast path
+        seconds = pd.Series(values.to_numpy().astype(np.float64), index=values.index)
+    except ValueError:
+        seconds = pd.to_numeric(values, errors="coerce")
+    numeric = seconds.notna() & np.isfinite(seconds)
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
     if numeric.any():
-        result[numeric] = pd.to_datetime(pd.to_numeric(values[numeric]), unit="s", utc=True)
+        result[numeric] = pd.to_datetime(seconds[numeric], unit="s", utc=True)
     text = ~numeric & (values != "")
     if text.any():
         result[text] = pd.to_datetime(values[text], format="ISO8601", utc=True, errors="coerce")
@@ -191,19 +200,19 @@ def validate_posts(frame, known_user_ids: set, *, skip_invalid: bool, report: Im
 
 def validate_feed(frame, known_user_ids: set, known_post_ids: set, *, skip_invalid, report) -> pd.DataFrame:
     checks = _Checks("feed.csv", frame)
-    for mask, reason in _too_long(frame, {c: MAX_FIELD_LENGTH for c in FILES["feed.csv"]["required"]}):
-        checks.add(mask, reason)
+    checks.add(frame["action"].str.len() > MAX_FIELD_LENGTH, f"field action longer than {MAX_FIELD_LENGTH} characters")
     frame["ts"] = parse_timestamps(frame["timestamp"])
     checks.add(frame["timestamp"] == "", "missing timestamp")
     checks.add(frame["ts"].isna(), "unparsable timestamp")
-    frame["action"] = frame["action"].str.lower()
+    # Few distinct actions: normalise each distinct value once, not the million rows.
+    frame["action"] = frame["action"].map({value: value.strip().lower() for value in frame["action"].unique()})
     checks.add(~frame["action"].isin(ACTIONS), "unknown action (expected view or like)")
     frame["user_external_id"], bad_user = _integers(frame["user_id"])
     frame["post_external_id"], bad_post = _integers(frame["post_id"])
     checks.add(bad_user, "user_id is not an integer")
     checks.add(bad_post, "post_id is not an integer")
-    checks.add(~frame["user_external_id"].isin(known_user_ids), "unknown user")
-    unknown_post = ~frame["post_external_id"].isin(known_post_ids)
+    checks.add(~frame["user_external_id"].isin(np.fromiter(known_user_ids, np.int64)), "unknown user")
+    unknown_post = ~frame["post_external_id"].isin(np.fromiter(known_post_ids, np.int64))
     checks.add(unknown_post & (frame["action"] == "like"), "like for an unknown post")
     checks.add(unknown_post, "view for an unknown post")
     return checks.finish(skip_invalid=skip_invalid, report=report)
@@ -284,7 +293,7 @@ def _write_feed(feed: pd.DataFrame, user_ids: pd.Series, post_ids: pd.Series) ->
     events = pd.DataFrame({
         "user_id": feed["user_external_id"].map(user_ids).to_numpy(np.int64),
         "post_id": feed["post_external_id"].map(post_ids).to_numpy(np.int64),
-        "ts": feed["ts"].to_numpy(),
+        "ts": feed["ts"].array,  # keeps the tz-aware dtype; to_numpy() would box a million Timestamps
         "action": feed["action"].to_numpy(),
     })
     views = events.loc[events["action"] == "view", ["user_id", "post_id", "ts"]]
@@ -308,9 +317,10 @@ def _write_feed(feed: pd.DataFrame, user_ids: pd.Series, post_ids: pd.Series) ->
         views = _anti_join(views, existing_views, ["user_id", "post_id", "ts"])
     if not existing_likes.empty:
         likes = _anti_join(likes, existing_likes.astype(np.int64), ["user_id", "post_id"])
-    written_views = bulk_insert(PostView, views.rename(columns={"ts": "viewed_at"}).assign(
-        source=PostView.Source.IMPORT, experiment_group="", fallback_reason=""))
-    written_likes = bulk_insert(Like, likes.rename(columns={"ts": "created_at"}))
+    with foreign_keys_checked_in_bulk(PostView, Like):
+        written_views = bulk_insert(PostView, views.rename(columns={"ts": "viewed_at"}).assign(
+            source=PostView.Source.IMPORT, experiment_group="", fallback_reason=""))
+        written_likes = bulk_insert(Like, likes.rename(columns={"ts": "created_at"}))
     return written_views, written_likes
 
 
