@@ -1,0 +1,61 @@
+"""Plots for docs/RECOMMENDER.md from the evaluation results in docs/results/*.json.
+
+    .venv/bin/python docs/make_plots.py
+
+Each JSON is evaluate()'s output plus "fit_info" and "feature_importance" of the LightGBM model (written by the
+runs described in RECOMMENDER.md). Writes docs/img/model_vs_baselines.png and docs/img/feature_importance.png.
+"""
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+DOCS = Path(__file__).resolve().parent
+SKIP = {"random_expected"}
+
+
+def load_runs() -> dict[str, dict]:
+    return {path.stem: json.loads(path.read_text()) for path in sorted((DOCS / "results").glob("*.json"))}
+
+
+def model_vs_baselines(runs: dict[str, dict]) -> None:
+    panels = [(run, protocol) for run, result in runs.items() for protocol in ("catalogue", "impressions")
+              if result.get(protocol)]
+    figure, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.6), squeeze=False)
+    for axis, (run, protocol) in zip(axes[0], panels, strict=True):
+        rows = [(name, seg["overall"]) for name, seg in runs[run][protocol].items() if name not in SKIP]
+        names = [name for name, _ in rows]
+        rates = [values["hitrate"] or 0 for _, values in rows]
+        low = [values.get("hitrate_ci_low") or rate for rate, (_, values) in zip(rates, rows, strict=True)]
+        high = [values.get("hitrate_ci_high") or rate for rate, (_, values) in zip(rates, rows, strict=True)]
+        errors = [[rate - bound for rate, bound in zip(rates, low, strict=True)],
+                  [bound - rate for rate, bound in zip(rates, high, strict=True)]]
+        colors = ["tab:orange" if name == "lightgbm" else "tab:gray" for name in names]
+        axis.bar(names, rates, yerr=errors, color=colors, capsize=3)
+        axis.set_title(f"{run}\n{protocol}", fontsize=9)
+        axis.set_ylabel("hitrate@5 (95% CI)")
+        axis.tick_params(axis="x", rotation=45, labelsize=8)
+    figure.tight_layout()
+    figure.savefig(DOCS / "img/model_vs_baselines.png", dpi=110)
+
+
+def feature_importance(runs: dict[str, dict]) -> None:
+    figure, axes = plt.subplots(1, len(runs), figsize=(4.5 * len(runs), 4.5), squeeze=False)
+    for axis, (run, result) in zip(axes[0], runs.items(), strict=True):
+        top = list(result["feature_importance"].items())[:15][::-1]
+        axis.barh([name for name, _ in top], [gain for _, gain in top], color="tab:orange")
+        axis.set_title(f"{run}: gain", fontsize=9)
+        axis.tick_params(axis="y", labelsize=8)
+    figure.tight_layout()
+    figure.savefig(DOCS / "img/feature_importance.png", dpi=110)
+
+
+if __name__ == "__main__":
+    runs = load_runs()
+    model_vs_baselines(runs)
+    feature_importance(runs)
+    print(f"plotted {', '.join(runs)}")
