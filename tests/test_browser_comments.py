@@ -6,16 +6,15 @@ from playwright.sync_api import expect
 from comments.models import Comment
 from notifications.models import Notification
 from tests.factories import PostFactory, UserFactory
-from tests.test_browser_messaging import logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_comment_reply_and_notification(browser, live_server):
+def test_comment_reply_and_notification(logged_in_page, live_server):
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
     post = PostFactory(text="What do you think of htmx?")
-    alice_page = logged_in_page(browser, live_server, alice)
-    bob_page = logged_in_page(browser, live_server, bob)
+    alice_page = logged_in_page(alice)
+    bob_page = logged_in_page(bob)
 
     alice_page.goto(f"/posts/{post.pk}/")
     # A marker on window survives only if the comment is posted without a full page load.

@@ -5,16 +5,15 @@ from playwright.sync_api import expect
 
 from communities.models import Membership
 from tests.factories import TopicFactory, UserFactory
-from tests.test_browser_messaging import logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_create_join_and_post(browser, live_server):
+def test_create_join_and_post(logged_in_page, live_server):
     TopicFactory(name="sport")
     owner, runner = UserFactory(username="olga"), UserFactory(username="ravi")
 
-    page = logged_in_page(browser, live_server, owner)
+    page = logged_in_page(owner)
     page.goto("/communities/new/")
     page.get_by_label("Name").fill("Trail Runners")
     expect(page.locator("#slug-hint")).to_contain_text("/communities/trail-runners/")  # htmx suggestion
@@ -24,7 +23,7 @@ def test_create_join_and_post(browser, live_server):
     expect(page).to_have_url(f"{live_server.url}/communities/trail-runners/")
     expect(page.locator("h1")).to_have_text("Trail Runners")
 
-    page = logged_in_page(browser, live_server, runner)
+    page = logged_in_page(runner)
     page.goto("/communities/trail-runners/")
     page.get_by_role("button", name="Join").click()
     expect(page.get_by_text("Welcome to Trail Runners.")).to_be_visible()

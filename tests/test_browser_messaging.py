@@ -3,8 +3,6 @@
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from messaging.models import Conversation
@@ -13,33 +11,15 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def logged_in_page(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(base_url=live_server.url)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return page
-
-
 def send(page, text):
     page.get_by_label("Message").fill(text)
     page.get_by_role("button", name="Send").click()
 
 
-def test_two_users_exchange_messages(browser, live_server):
+def test_two_users_exchange_messages(logged_in_page, live_server):
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
-    alice_page = logged_in_page(browser, live_server, alice)
-    bob_page = logged_in_page(browser, live_server, bob)
+    alice_page = logged_in_page(alice)
+    bob_page = logged_in_page(bob)
 
     alice_page.goto("/messages/with/bob/")
     alice_page.get_by_role("button", name="Start conversation").click()

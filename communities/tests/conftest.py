@@ -7,12 +7,6 @@ Role = Membership.Role
 ACTORS = ["anonymous", "non_member", "member", "banned", "moderator", "owner", "staff"]
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Factories hash a password per user; PBKDF2 would make each matrix case take seconds."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def community_world(db):
     """One community with a user in every position of the permission matrix, a target member and a post."""
