@@ -35,10 +35,12 @@ beat:
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
 
-# Jupyter Lab on notebooks/ against the configured DATABASE_URL (docs/RECOMMENDER.md, "Notebooks").
+# Jupyter Lab on notebooks/ against the configured DATABASE_URL (docs/RECOMMENDER.md, "Notebooks"); Jupyter
+# refuses to run as root unless told, which containers often are.
 notebooks: $(BIN)/python
 	$(BIN)/pip install -q -r req-notebooks.txt
-	DEBUG=$${DEBUG:-1} OMP_WAIT_POLICY=PASSIVE $(BIN)/jupyter lab --no-browser --notebook-dir=notebooks
+	DEBUG=$${DEBUG:-1} OMP_WAIT_POLICY=PASSIVE $(BIN)/jupyter lab --no-browser --notebook-dir=notebooks \
+		$(if $(filter 0,$(shell id -u)),--allow-root)
 
 # Both notebooks run headlessly on a fresh small database (DATABASE_URL's name + "_notebooks"); fails when a
 # cell fails or a committed notebook carries outputs.
