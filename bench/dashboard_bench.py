@@ -98,7 +98,7 @@ def main() -> None:
         sys.exit("The benchmark needs PostgreSQL (DATABASE_URL).")
 
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = settings.DATABASES["default"]["NAME"] + "_bench"
-    connection.creation.create_test_db(verbosity=0, keepdb=True)
+    connection.creation.create_test_db(verbosity=0, keepdb=True, serialize=False)
     fill(args.rows)
 
     from accounts.models import User

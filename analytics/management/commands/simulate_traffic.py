@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.models import User
-from analytics.experiments import experiment_report, running_experiment
+from analytics.experiments import ExperimentReport, experiment_report, running_experiment
 from analytics.models import Experiment
 from analytics.services import experiment_create, experiment_start
 from feed.services import feed_serve
@@ -33,6 +33,7 @@ class Command(BaseCommand):
             help="create and start a random (control) vs active model (treatment) experiment with this name first",
         )
         parser.add_argument("--actor", help="staff username that starts the experiment (with --experiment)")
+        parser.add_argument("--chart", help="write a PNG of the running experiment's hitrate@5 and CTR per group")
 
     def handle(self, *args, **options):
         hidden = HiddenPreferences.load()
@@ -62,7 +63,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"{session + 1} sessions, {pages} pages, {likes} likes")
         summary = f"Simulated {options['sessions']} sessions: {pages} pages, {likes} likes."
         self.stdout.write(self.style.SUCCESS(summary))
-        self._report()
+        report = self._report()
+        if options["chart"] and report is not None:
+            self._chart(report, options["chart"])
 
     def _like(self, *, user: User, posts: list[Post], hidden: HiddenPreferences, rng: np.random.Generator) -> int:
         probabilities = hidden.like_probability(user.pk, np.array([post.pk for post in posts]), timezone.now())
@@ -84,10 +87,10 @@ class Command(BaseCommand):
         experiment_start(actor=actor, experiment=experiment)
         self.stdout.write(f"Started experiment {experiment.name} (id {experiment.pk}): random vs active model.")
 
-    def _report(self) -> None:
+    def _report(self) -> ExperimentReport | None:
         running = running_experiment(surface="feed")
         if running is None:
-            return
+            return None
         report = experiment_report(experiment=Experiment.objects.get(pk=running["id"]))
         for group in report.groups:
             self.stdout.write(
@@ -102,3 +105,30 @@ class Command(BaseCommand):
             )
         if report.srm is not None:
             self.stdout.write(f"SRM check: p={report.srm.p_value:.3g}{' MISMATCH' if report.srm.mismatch else ''}")
+        return report
+
+    def _chart(self, report: ExperimentReport, path: str) -> None:
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            from matplotlib import pyplot
+        except ImportError:
+            raise CommandError("--chart needs matplotlib (req-dev.txt).")
+        figure, axes = pyplot.subplots(1, 2, figsize=(9, 3.6))
+        labels = [f"{group.group}\n{group.pages} pages" for group in report.groups]
+        for axis, metric in zip(axes, ["hitrate", "ctr"], strict=True):
+            rates = [getattr(group, metric) for group in report.groups]
+            errors = [[r.value - r.ci_low for r in rates], [r.ci_high - r.value for r in rates]]
+            axis.bar(labels, [r.value for r in rates], yerr=errors, capsize=6, color=["#9aa5b1", "#2f6fde"])
+            axis.set_title("online hitrate@5" if metric == "hitrate" else "CTR (liked impressions)")
+            axis.set_ylim(bottom=0)
+        z_test, t_test = report.comparisons[0].proportion_test, report.comparisons[0].bucket_test
+        figure.suptitle(
+            f"{report.experiment.name}: hitrate@5 difference {z_test.difference:+.3f} "
+            f"(z-test p={z_test.p_value:.2g}, bucketed t-test p={t_test.p_value:.2g})",
+            fontsize=10,
+        )
+        figure.tight_layout()
+        figure.savefig(path, dpi=110)
+        self.stdout.write(f"Chart written to {path}")
