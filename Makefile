@@ -21,7 +21,12 @@ run: install
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
+
+# The benchmark suite at the small size (docs/PERFORMANCE.md); SIZE=medium for the documented run.
+SIZE ?= small
+bench: install
+	$(BIN)/python bench/run.py --size $(SIZE)
 
 lint: install
 	$(BIN)/ruff check .

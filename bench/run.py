@@ -164,7 +164,7 @@ def write_seed_csvs(folder: Path, *, users: int, posts: int, rows: int) -> None:
 
 
 def step_rank(env: dict, results: dict) -> None:
-    _, _, out = run([PY, "bench/rank_bench.py", "--json"], env, capture=True)
+    _, _, out = run([PY, "bench/rank_served.py"], env, capture=True)
     results["ranking"] = json.loads(out.strip().splitlines()[-1])
 
 

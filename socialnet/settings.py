@@ -4,9 +4,13 @@ No DATABASE_URL -> a SQLite file beside manage.py; no REDIS_URL -> local-memory 
 Celery tasks run in-process (eager), so a fresh machine runs the whole product.
 """
 
+import os
 from pathlib import Path
 
 import environ
+
+# LightGBM's OpenMP threads busy-wait by default; on a shared 2-core host that made one fit 30x slower.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
