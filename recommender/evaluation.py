@@ -77,6 +77,9 @@ class Split:
     eligible_post_ids: np.ndarray
     warm_user_ids: np.ndarray
     popularity: pd.Series  # post_id -> share of train users who interacted with it (smoothed), for novelty
+    # Content of every post shown at or after T (topic, author, community, creation time, text; no interactions):
+    # the product knows a post's content when it ranks it, even when the post is newer than the model.
+    shown_posts: pd.DataFrame
 
 
 def make_split(frames: Frames, cutoff: datetime) -> Split:
@@ -102,6 +105,7 @@ def make_split(frames: Frames, cutoff: datetime) -> Split:
         eligible_post_ids=eligible,
         warm_user_ids=np.unique(seen_before["user_id"].to_numpy(np.int64)),
         popularity=popularity,
+        shown_posts=frames.posts[frames.posts["post_id"].isin(views_after["post_id"])].reset_index(drop=True),
     )
 
 
@@ -224,10 +228,11 @@ def _impressions(split: Split, recommenders, k, rng, bootstrap) -> dict:
     candidates = shown[shown["user_id"].isin(users)].sort_values(["user_id", "post_id"]).reset_index(drop=True)
     relevant = candidates.merge(split.liked_after, on=["user_id", "post_id"])
     catalogue_size = candidates["post_id"].nunique()
+    # Pairs carry the shown post's content, as a feed request would; scores stay in the candidates' order.
+    pairs = candidates.merge(split.shown_posts, on="post_id", how="left")
     result = {}
     for recommender in recommenders:
-        scores = np.asarray(recommender.score(candidates[["user_id", "post_id"]].copy(), split.cutoff.to_pydatetime()),
-                            dtype=float)
+        scores = np.asarray(recommender.score(pairs.copy(), split.cutoff.to_pydatetime()), dtype=float)
         if scores.shape != (len(candidates),):
             raise ValueError(f"{recommender.name}.score returned {scores.shape}, expected ({len(candidates)},)")
         # Ties are broken at random so that a constant score is exactly a random order, not an id order.

@@ -5,7 +5,7 @@ by user and post position; `pair_features(tables, users, posts, at)` then builds
 pairs with numpy alone, which is what makes ranking one user's candidates take milliseconds.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,13 @@ RECENT_SHARE = 0.1
 PRIOR_VIEWS = 20.0
 PRIOR_TOPIC_VIEWS = 5.0
 PRIOR_COHORT_VIEWS = 10.0
+# Empirical-Bayes pseudo-views: a cohort's topic rate leans on the topic's rate, a person's topic rate on their
+# cohort's, a post's and an author's rate on what their viewers would have liked on average.
+PRIOR_COHORT_TOPIC_VIEWS = 50.0
+PRIOR_USER_TOPIC_VIEWS = 8.0
+PRIOR_POST_EXPECTED_LIKES = 2.0
+PRIOR_AUTHOR_EXPECTED_LIKES = 5.0
+RESIDUAL_FACTOR_DIMENSIONS = 16
 
 POST_NUMERIC = (
     "text_length",
@@ -37,6 +44,9 @@ POST_NUMERIC = (
     "author_likes_per_post",
     "comments",
     "reposts",
+    "post_lift",
+    "author_lift",
+    "author_like_rate",
 )
 USER_NUMERIC = ("age", "user_likes", "user_views", "user_like_rate")
 PAIR_FEATURES = (
@@ -53,6 +63,10 @@ PAIR_FEATURES = (
     "engaged_author",
     "cohort_like_share",
     "cohort_like_rate",
+    "cohort_topic_rate",
+    "user_topic_lift",
+    "expected_like_rate",
+    "residual_score",
 )
 FEATURE_NAMES = ("topic", *PROFILE_CATEGORIES, *POST_NUMERIC, *USER_NUMERIC, *PAIR_FEATURES)
 CATEGORICAL_FEATURES = ("topic", *PROFILE_CATEGORIES)
@@ -61,7 +75,8 @@ CATEGORICAL_FEATURES = ("topic", *PROFILE_CATEGORIES)
 @dataclass
 class FeatureTables:
     at: pd.Timestamp
-    post_ids: np.ndarray  # sorted; a post's position is its index in every post array
+    post_ids: np.ndarray  # a post's position is its index in every post array
+    post_order: np.ndarray  # argsort of post_ids (posts added by with_posts() come after the sorted ones)
     user_ids: np.ndarray  # sorted; position len(user_ids) is the blank row of users unknown at `at`
     topics: np.ndarray
     community_ids: np.ndarray
@@ -70,15 +85,19 @@ class FeatureTables:
     post_numeric: np.ndarray
     post_text: np.ndarray  # unit vectors
     post_factors: np.ndarray
+    post_residual_factors: np.ndarray
     post_author: np.ndarray  # user position
     post_community: np.ndarray  # community position, -1 for none
     user_profile: np.ndarray  # category codes, NaN unknown
     user_numeric: np.ndarray
     user_topic_share: np.ndarray
-    user_topic_rate: np.ndarray
+    user_topic_rate: np.ndarray  # smoothed towards the cohort's topic rate
     user_text: np.ndarray  # unit vectors of what they liked
     user_factors: np.ndarray
+    user_residual_factors: np.ndarray
     user_cohort: np.ndarray
+    cohort_topic_rate: np.ndarray  # cohort x topic, smoothed towards the topic's rate
+    topic_rate: np.ndarray
     cohort_likes: sp.csr_matrix  # cohort x post
     cohort_views: sp.csr_matrix
     cohort_size: np.ndarray
@@ -94,6 +113,8 @@ class FeatureTables:
     community_posts: sp.csr_matrix  # community x post
     seen: sp.csr_matrix  # user x post: viewed or liked before `at`
     liked: sp.csr_matrix  # user x post
+    text_model: tuple | None = None  # (TfidfVectorizer, TruncatedSVD) that made post_text, for posts added later
+    author_numeric: np.ndarray | None = None  # per user position: author_lift, author_like_rate
 
     @property
     def blank_user(self) -> int:
@@ -103,13 +124,85 @@ class FeatureTables:
         return _positions(self.user_ids, np.asarray(user_ids, dtype=np.int64), missing=self.blank_user)
 
     def post_index(self, post_ids) -> np.ndarray:
-        return _positions(self.post_ids, np.asarray(post_ids, dtype=np.int64), missing=-1)
+        return _positions(self.post_ids, np.asarray(post_ids, dtype=np.int64), missing=-1, sorter=self.post_order)
+
+    def with_posts(self, posts: pd.DataFrame) -> "FeatureTables":
+        """These tables plus posts known by their content only (created after `at`: no views or likes yet).
+
+        posts: post_id, author_id, topic, community_id, created_at, text; posts already known are ignored.
+        """
+        posts = posts.drop_duplicates("post_id")
+        posts = posts[self.post_index(posts["post_id"].to_numpy(np.int64)) < 0].sort_values("post_id")
+        if posts.empty:
+            return self
+        n_new = len(posts)
+        n_posts = len(self.post_ids) + n_new
+        post_ids = np.concatenate([self.post_ids, posts["post_id"].to_numpy(np.int64)])
+        topic = pd.Categorical(posts["topic"].fillna("").astype(str), categories=self.topics).codes.astype(np.int64)
+        # A topic never seen before has no rates: it borrows the first topic's slot only for lookups of zeros.
+        unknown_topic = topic < 0
+        topic = np.where(unknown_topic, 0, topic)
+        author = self.user_index(posts["author_id"].fillna(-1).to_numpy(np.int64))
+        numeric = np.zeros((n_new, len(POST_NUMERIC)), dtype=np.float32)
+        numeric[:, POST_NUMERIC.index("text_length")] = posts["text"].fillna("").str.len().to_numpy()
+        numeric[:, POST_NUMERIC.index("like_rate")] = np.where(
+            unknown_topic, self.global_like_rate, self.topic_rate[topic]
+        )
+        numeric[:, POST_NUMERIC.index("post_lift")] = 1.0
+        numeric[:, POST_NUMERIC.index("author_likes_per_post")] = self.author_likes_per_post[author]
+        numeric[:, POST_NUMERIC.index("author_lift")] = self.author_numeric[author, 0]
+        numeric[:, POST_NUMERIC.index("author_like_rate")] = self.author_numeric[author, 1]
+        community = _positions(self.community_ids, posts["community_id"].fillna(-1).to_numpy(np.int64), missing=-1)
+        text = (
+            _text_transform(self.text_model, posts["text"])
+            if self.text_model is not None
+            else np.zeros((n_new, self.post_text.shape[1]), dtype=np.float32)
+        )
+
+        def wider(matrix: sp.csr_matrix) -> sp.csr_matrix:
+            return sp.hstack([matrix, sp.csr_matrix((matrix.shape[0], n_new), dtype=matrix.dtype)], format="csr")
+
+        return replace(
+            self,
+            post_ids=post_ids,
+            post_order=np.argsort(post_ids, kind="stable"),
+            post_topic=np.concatenate([self.post_topic, topic]),
+            post_created=np.concatenate([self.post_created, _seconds(posts["created_at"])]),
+            post_numeric=np.concatenate([self.post_numeric, numeric]),
+            post_text=np.concatenate([self.post_text, text]),
+            post_factors=np.concatenate([self.post_factors, np.zeros((n_new, self.post_factors.shape[1]), np.float32)]),
+            post_residual_factors=np.concatenate(
+                [self.post_residual_factors, np.zeros((n_new, self.post_residual_factors.shape[1]), np.float32)]
+            ),
+            post_author=np.concatenate([self.post_author, author]),
+            post_community=np.concatenate([self.post_community, community]),
+            post_like_rate=np.concatenate([self.post_like_rate, numeric[:, POST_NUMERIC.index("like_rate")]]),
+            cohort_likes=wider(self.cohort_likes),
+            cohort_views=wider(self.cohort_views),
+            author_posts=_matrix(
+                np.concatenate([self.author_posts.tocoo().row, author]),
+                np.concatenate([self.author_posts.tocoo().col, np.arange(len(self.post_ids), n_posts)]),
+                (self.author_posts.shape[0], n_posts),
+            ),
+            community_posts=_matrix(
+                np.concatenate([self.community_posts.tocoo().row, community]),
+                np.concatenate([self.community_posts.tocoo().col, np.arange(len(self.post_ids), n_posts)]),
+                (self.community_posts.shape[0], n_posts),
+            ),
+            seen=wider(self.seen),
+            liked=wider(self.liked),
+        )
+
+    @property
+    def author_likes_per_post(self) -> np.ndarray:
+        return self.author_numeric[:, 2]
 
 
-def _positions(sorted_ids: np.ndarray, ids: np.ndarray, *, missing: int) -> np.ndarray:
+def _positions(sorted_ids: np.ndarray, ids: np.ndarray, *, missing: int, sorter=None) -> np.ndarray:
     if len(sorted_ids) == 0:
         return np.full(len(ids), missing, dtype=np.int64)
-    positions = np.searchsorted(sorted_ids, ids).clip(0, len(sorted_ids) - 1)
+    found = np.searchsorted(sorted_ids, ids, sorter=sorter).clip(0, len(sorted_ids) - 1)
+    positions = found if sorter is None else sorter[found]
     return np.where(sorted_ids[positions] == ids, positions, missing).astype(np.int64)
 
 
@@ -130,20 +223,43 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
     return (matrix / np.where(norms > 0, norms, 1)).astype(np.float32)
 
 
-def _text_vectors(texts: pd.Series) -> np.ndarray:
-    """TF-IDF reduced by truncated SVD to a short dense vector per post (zeros when there is no usable text)."""
+def _text_vectors(texts: pd.Series) -> tuple[np.ndarray, tuple | None]:
+    """TF-IDF reduced by truncated SVD to a short unit vector per post (zeros when there is no usable text),
+    and the fitted (vectoriser, svd) pair that turns later posts' texts into the same space."""
     vectors = np.zeros((len(texts), TEXT_DIMENSIONS), dtype=np.float32)
     try:
         tfidf = TfidfVectorizer(max_features=20000, min_df=2, sublinear_tf=True, stop_words="english")
         weights = tfidf.fit_transform(texts.fillna("").astype(str))
     except ValueError:  # empty vocabulary
-        return vectors
+        return vectors, None
     dimensions = min(TEXT_DIMENSIONS, weights.shape[1] - 1, weights.shape[0] - 1)
     if dimensions < 1:
-        return vectors
-    reduced = TruncatedSVD(n_components=dimensions, random_state=0).fit_transform(weights)
-    vectors[:, :dimensions] = reduced
+        return vectors, None
+    svd = TruncatedSVD(n_components=dimensions, random_state=0)
+    vectors[:, :dimensions] = svd.fit_transform(weights)
+    return _unit_rows(vectors), (tfidf, svd)
+
+
+def _text_transform(text_model: tuple, texts: pd.Series) -> np.ndarray:
+    tfidf, svd = text_model
+    vectors = np.zeros((len(texts), TEXT_DIMENSIONS), dtype=np.float32)
+    reduced = svd.transform(tfidf.transform(texts.fillna("").astype(str)))
+    vectors[:, : reduced.shape[1]] = reduced
     return _unit_rows(vectors)
+
+
+def _residual_factors(residuals: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Factors of (liked - expected) over viewed pairs: implicit feedback where viewed-not-liked is a negative,
+    so their dot product is the taste a person shows beyond their topic rates and the post's quality."""
+    user_factors = np.zeros((residuals.shape[0], RESIDUAL_FACTOR_DIMENSIONS), dtype=np.float32)
+    post_factors = np.zeros((residuals.shape[1], RESIDUAL_FACTOR_DIMENSIONS), dtype=np.float32)
+    dimensions = min(RESIDUAL_FACTOR_DIMENSIONS, min(residuals.shape) - 1)
+    if dimensions < 1 or residuals.nnz == 0:
+        return user_factors, post_factors
+    svd = TruncatedSVD(n_components=dimensions, random_state=0)
+    user_factors[:, :dimensions] = svd.fit_transform(residuals)
+    post_factors[:, :dimensions] = svd.components_.T
+    return user_factors, post_factors
 
 
 def _factors(likes: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
@@ -196,32 +312,6 @@ def build_tables(frames: Frames, at) -> FeatureTables:
     liked = _matrix(like_u, like_p, (n_rows, n_posts))
     seen = _matrix(view_u, view_p, (n_rows, n_posts))
 
-    # Posts: popularity with time decay, recent likes, rate, author popularity, engagement.
-    times = frames.interaction_times()
-    start = _seconds(times).min() if len(times) else at_seconds
-    span = max(at_seconds - start, 3600.0)
-    like_age = at_seconds - _seconds(likes["ts"])
-    keep = like_p >= 0
-    post_likes = np.bincount(like_p[keep], minlength=n_posts).astype(np.float32)
-    post_views = np.bincount(view_p[view_p >= 0], minlength=n_posts).astype(np.float32)
-    decayed = np.bincount(
-        like_p[keep], weights=0.5 ** (like_age[keep] / (span * HALF_LIFE_SHARE)), minlength=n_posts
-    )
-    recent = np.bincount(like_p[keep & (like_age <= span * RECENT_SHARE)], minlength=n_posts)
-    global_rate = float(post_likes.sum() / post_views.sum()) if post_views.sum() else 0.0
-    like_rate = (post_likes + PRIOR_VIEWS * global_rate) / (post_views + PRIOR_VIEWS)
-    post_author = uidx(posts["author_id"].fillna(-1))
-    author_likes = np.bincount(post_author[post_author >= 0], weights=post_likes[post_author >= 0], minlength=n_rows)
-    author_posts_count = np.bincount(post_author[post_author >= 0], minlength=n_rows)
-    per_post = author_likes / np.maximum(author_posts_count, 1)
-    author_likes_per_post = np.where(post_author >= 0, per_post[post_author], 0)
-    comments = np.bincount(pidx(frames.comments["post_id"]).clip(-1) + 1, minlength=n_posts + 1)[1:]
-    reposts = np.bincount(pidx(frames.reposts["post_id"]).clip(-1) + 1, minlength=n_posts + 1)[1:]
-    post_numeric = np.column_stack([
-        posts["text"].fillna("").str.len().to_numpy(), post_likes, post_views, decayed, recent, like_rate,
-        author_likes_per_post, comments, reposts,
-    ]).astype(np.float32)
-
     topics = np.array(sorted(posts["topic"].fillna("").astype(str).unique()), dtype=object)
     post_topic = pd.Categorical(posts["topic"].fillna("").astype(str), categories=topics).codes.astype(np.int64)
     communities = posts["community_id"].dropna().astype(np.int64)
@@ -229,8 +319,9 @@ def build_tables(frames: Frames, at) -> FeatureTables:
         np.concatenate([communities.to_numpy(), frames.memberships["community_id"].to_numpy(np.int64)])
     )
     post_community = _positions(community_ids, posts["community_id"].fillna(-1).to_numpy(np.int64), missing=-1)
+    post_author = uidx(posts["author_id"].fillna(-1))
 
-    # Users: profile, activity, tastes by topic, text and co-likes.
+    # Users: profile and cohort of similar profiles (age group, gender, country).
     users = frames.users.drop_duplicates("user_id").set_index("user_id").reindex(user_ids)
     vocabularies = {name: np.array(sorted(_column(users, name).dropna().astype(str).unique()), dtype=object)
                     for name in PROFILE_CATEGORIES}
@@ -239,21 +330,6 @@ def build_tables(frames: Frames, at) -> FeatureTables:
         user_profile[:n_users, column] = _codes(_column(users, name).astype("string"), vocabularies[name])
     age = np.full(n_rows, np.nan, dtype=np.float32)
     age[:n_users] = pd.to_numeric(_column(users, "age"), errors="coerce").to_numpy(np.float32)
-    user_likes = np.asarray(liked.sum(axis=1)).ravel()
-    user_views = np.asarray(seen.sum(axis=1)).ravel()
-    user_numeric = np.column_stack([
-        age, user_likes, user_views, (user_likes + PRIOR_VIEWS * global_rate) / (user_views + PRIOR_VIEWS)
-    ]).astype(np.float32)
-    topic_of_post = _matrix(np.arange(n_posts), post_topic, (n_posts, len(topics)))
-    topic_likes = (liked @ topic_of_post).toarray()
-    topic_views = (seen @ topic_of_post).toarray()
-    user_topic_share = topic_likes / np.maximum(user_likes[:, None], 1)
-    user_topic_rate = (topic_likes + PRIOR_TOPIC_VIEWS * global_rate) / (topic_views + PRIOR_TOPIC_VIEWS)
-    post_text = _text_vectors(posts["text"])
-    user_text = _unit_rows(np.asarray(liked @ post_text))
-    user_factors, post_factors = _factors(liked)
-
-    # Cohorts of similar profiles (age group, gender, country) for users with little or no history.
     age_group = np.digitize(np.nan_to_num(age, nan=-1), AGE_BINS)
     cohort_key = pd.DataFrame({
         "age": age_group, "gender": np.nan_to_num(user_profile[:, 0], nan=-1),
@@ -263,6 +339,76 @@ def build_tables(frames: Frames, at) -> FeatureTables:
     n_cohorts = int(user_cohort.max()) + 1
     cohort_of_user = _matrix(user_cohort, np.arange(n_rows), (n_cohorts, n_rows))
     cohort_size = np.bincount(user_cohort[:n_users], minlength=n_cohorts).astype(np.float32)
+
+    # Like rates by topic, smoothed down a hierarchy: topic <- cohort x topic <- person x topic.
+    user_likes = np.asarray(liked.sum(axis=1)).ravel()
+    user_views = np.asarray(seen.sum(axis=1)).ravel()
+    global_rate = float(user_likes.sum() / user_views.sum()) if user_views.sum() else 0.0
+    topic_of_post = _matrix(np.arange(n_posts), post_topic, (n_posts, len(topics)))
+    topic_likes = (liked @ topic_of_post).toarray()
+    topic_views = (seen @ topic_of_post).toarray()
+    topic_rate = (topic_likes.sum(0) + PRIOR_VIEWS * global_rate) / (topic_views.sum(0) + PRIOR_VIEWS)
+    cohort_topic_likes = cohort_of_user @ topic_likes
+    cohort_topic_views = cohort_of_user @ topic_views
+    cohort_topic_rate = (cohort_topic_likes + PRIOR_COHORT_TOPIC_VIEWS * topic_rate) / (
+        cohort_topic_views + PRIOR_COHORT_TOPIC_VIEWS
+    )
+    user_topic_share = topic_likes / np.maximum(user_likes[:, None], 1)
+    user_topic_rate = (topic_likes + PRIOR_USER_TOPIC_VIEWS * cohort_topic_rate[user_cohort]) / (
+        topic_views + PRIOR_USER_TOPIC_VIEWS
+    )
+
+    # Posts: popularity with time decay, recent likes, and quality as likes over what their viewers would
+    # have liked on average (a random feed shows posts to different people, so raw rates mix taste and quality).
+    times = frames.interaction_times()
+    start = _seconds(times).min() if len(times) else at_seconds
+    span = max(at_seconds - start, 3600.0)
+    like_age = at_seconds - _seconds(likes["ts"])
+    keep = like_p >= 0
+    post_likes = np.asarray(liked.sum(axis=0)).ravel()
+    post_views = np.asarray(seen.sum(axis=0)).ravel()
+    decayed = np.bincount(
+        like_p[keep], weights=0.5 ** (like_age[keep] / (span * HALF_LIFE_SHARE)), minlength=n_posts
+    )
+    recent = np.bincount(like_p[keep & (like_age <= span * RECENT_SHARE)], minlength=n_posts)
+    like_rate = (post_likes + PRIOR_VIEWS * topic_rate[post_topic]) / (post_views + PRIOR_VIEWS)
+    seen_pairs = seen.tocoo()
+    expected = user_topic_rate[seen_pairs.row, post_topic[seen_pairs.col]]
+    post_expected = np.bincount(seen_pairs.col, weights=expected, minlength=n_posts)
+    post_lift = (post_likes + PRIOR_POST_EXPECTED_LIKES) / (post_expected + PRIOR_POST_EXPECTED_LIKES)
+    valid_author = post_author >= 0
+    author_of = np.where(valid_author, post_author, n_users)
+
+    def per_author(values: np.ndarray) -> np.ndarray:
+        return np.bincount(author_of, weights=values, minlength=n_rows)
+
+    author_likes, author_views, author_expected = per_author(post_likes), per_author(post_views), per_author(
+        post_expected
+    )
+    author_posts_count = per_author(np.ones(n_posts))
+    author_numeric = np.column_stack([
+        (author_likes + PRIOR_AUTHOR_EXPECTED_LIKES) / (author_expected + PRIOR_AUTHOR_EXPECTED_LIKES),
+        (author_likes + PRIOR_VIEWS * global_rate) / (author_views + PRIOR_VIEWS),
+        author_likes / np.maximum(author_posts_count, 1),
+    ]).astype(np.float32)
+    author_numeric[n_users] = (1.0, global_rate, 0.0)  # posts without a known author
+    comments = np.bincount(pidx(frames.comments["post_id"]).clip(-1) + 1, minlength=n_posts + 1)[1:]
+    reposts = np.bincount(pidx(frames.reposts["post_id"]).clip(-1) + 1, minlength=n_posts + 1)[1:]
+    post_numeric = np.column_stack([
+        posts["text"].fillna("").str.len().to_numpy(), post_likes, post_views, decayed, recent, like_rate,
+        author_numeric[author_of, 2], comments, reposts, post_lift, author_numeric[author_of, 0],
+        author_numeric[author_of, 1],
+    ]).astype(np.float32)
+
+    user_numeric = np.column_stack([
+        age, user_likes, user_views, (user_likes + PRIOR_VIEWS * global_rate) / (user_views + PRIOR_VIEWS)
+    ]).astype(np.float32)
+    post_text, text_model = _text_vectors(posts["text"])
+    user_text = _unit_rows(np.asarray(liked @ post_text))
+    user_factors, post_factors = _factors(liked)
+    # Likes are a subset of views, so liked - expected keeps the viewed pattern.
+    residuals = (liked - _matrix(seen_pairs.row, seen_pairs.col, seen.shape, expected * post_lift[seen_pairs.col]))
+    user_residual_factors, post_residual_factors = _residual_factors(residuals)
 
     def user_pairs(left: np.ndarray, right: np.ndarray, values=None) -> sp.csr_matrix:
         return _matrix(left, right, (n_rows, n_rows), values)
@@ -279,6 +425,7 @@ def build_tables(frames: Frames, at) -> FeatureTables:
     return FeatureTables(
         at=at,
         post_ids=post_ids,
+        post_order=np.arange(n_posts),
         user_ids=user_ids,
         topics=topics,
         community_ids=community_ids,
@@ -287,7 +434,8 @@ def build_tables(frames: Frames, at) -> FeatureTables:
         post_numeric=post_numeric,
         post_text=post_text,
         post_factors=post_factors,
-        post_author=np.where(post_author >= 0, post_author, n_users),
+        post_residual_factors=post_residual_factors,
+        post_author=author_of,
         post_community=post_community,
         user_profile=user_profile,
         user_numeric=user_numeric,
@@ -295,7 +443,10 @@ def build_tables(frames: Frames, at) -> FeatureTables:
         user_topic_rate=user_topic_rate.astype(np.float32),
         user_text=user_text,
         user_factors=user_factors,
+        user_residual_factors=user_residual_factors,
         user_cohort=user_cohort,
+        cohort_topic_rate=cohort_topic_rate.astype(np.float32),
+        topic_rate=topic_rate.astype(np.float32),
         cohort_likes=(cohort_of_user @ liked).tocsr(),
         cohort_views=(cohort_of_user @ seen).tocsr(),
         cohort_size=cohort_size,
@@ -311,6 +462,8 @@ def build_tables(frames: Frames, at) -> FeatureTables:
         community_posts=_matrix(post_community, np.arange(n_posts), (len(community_ids), n_posts)),
         seen=seen,
         liked=liked,
+        text_model=text_model,
+        author_numeric=author_numeric,
     )
 
 
@@ -334,15 +487,18 @@ def pair_features(tables: FeatureTables, users: np.ndarray, posts: np.ndarray, a
     cohort_likes = _pair_lookup(tables.cohort_likes, cohort, posts)
     cohort_views = _pair_lookup(tables.cohort_views, cohort, posts)
     post_rate = tables.post_like_rate[posts]
+    user_topic_rate = tables.user_topic_rate[users, topic]
+    post_lift = tables.post_numeric[posts, POST_NUMERIC.index("post_lift")]
     return np.column_stack([
         topic.astype(np.float32),
         tables.user_profile[users],
         tables.post_numeric[posts],
         tables.user_numeric[users],
-        (at_seconds - tables.post_created[posts]) / 3600.0,
+        # Scored before it was created (a post newer than the scoring time) counts as brand new.
+        np.maximum(at_seconds - tables.post_created[posts], 0) / 3600.0,
         np.einsum("ij,ij->i", tables.user_text[users], tables.post_text[posts]),
         tables.user_topic_share[users, topic],
-        tables.user_topic_rate[users, topic],
+        user_topic_rate,
         np.einsum("ij,ij->i", tables.user_factors[users], tables.post_factors[posts]),
         _pair_lookup(tables.liked_author, users, authors),
         _pair_lookup(tables.viewed_author, users, authors),
@@ -352,4 +508,9 @@ def pair_features(tables: FeatureTables, users: np.ndarray, posts: np.ndarray, a
         _pair_lookup(tables.engaged, users, authors),
         cohort_likes / np.maximum(tables.cohort_size[cohort], 1),
         (cohort_likes + PRIOR_COHORT_VIEWS * post_rate) / (cohort_views + PRIOR_COHORT_VIEWS),
+        tables.cohort_topic_rate[cohort, topic],
+        user_topic_rate / np.maximum(tables.user_numeric[users, USER_NUMERIC.index("user_like_rate")], 1e-6),
+        # A multiplicative guess of P(like): the person's topic rate times the post's and the author's lift.
+        user_topic_rate * post_lift * tables.post_numeric[posts, POST_NUMERIC.index("author_lift")],
+        np.einsum("ij,ij->i", tables.user_residual_factors[users], tables.post_residual_factors[posts]),
     ]).astype(np.float32)

@@ -59,9 +59,14 @@ REASONS = {
     "topic_like_rate": "because you like {topic}",
     "cohort_like_share": "popular with people like you",
     "cohort_like_rate": "popular with people like you",
+    "cohort_topic_rate": "popular with people like you",
+    "user_topic_lift": "because you like {topic}",
+    "expected_like_rate": "because you like {topic}",
+    "residual_score": "liked by people with similar taste",
     "post_age_hours": "new in {topic}",
 }
 DEFAULT_REASON = "popular in {topic}"
+CONTENT_COLUMNS = ("post_id", "author_id", "topic", "community_id", "created_at", "text")
 # These explain a post only when they are present (a zero "follows" cannot be why a post was shown).
 PRESENCE_FEATURES = ("follows_author", "in_community", "messaged_author", "engaged_author", "liked_author")
 _NOT_REASONS = set(PROFILE_CATEGORIES) | set(USER_NUMERIC)
@@ -81,6 +86,8 @@ class LightGBMRecommender:
         *,
         params: dict | None = None,
         label_window_share: float = 0.2,
+        impression_windows: int = 4,
+        impression_window_share: float = 0.1,
         mix: CandidateMix | None = None,
         max_training_users: int = 4000,
         seed: int = 0,
@@ -88,6 +95,8 @@ class LightGBMRecommender:
     ):
         self.params = {**DEFAULT_PARAMS, **(params or {})}
         self.label_window_share = label_window_share
+        self.impression_windows = impression_windows
+        self.impression_window_share = impression_window_share
         self.mix = mix or CandidateMix()
         self.max_training_users = max_training_users
         self.seed = seed
@@ -107,6 +116,8 @@ class LightGBMRecommender:
         return {
             "params": self.params,
             "label_window_share": self.label_window_share,
+            "impression_windows": self.impression_windows,
+            "impression_window_share": self.impression_window_share,
             "mix": asdict(self.mix),
             "max_training_users": self.max_training_users,
             "seed": self.seed,
@@ -139,13 +150,7 @@ class LightGBMRecommender:
             users = np.sort(rng.choice(users, self.max_training_users, replace=False))
         liked_by = _posts_by_user(window_likes)
         shown_to = _posts_by_user(window_views)
-        shown_at = dict(zip(
-            zip(window_views["user_id"].to_numpy(np.int64), window_views["post_id"].to_numpy(np.int64), strict=True),
-            window_views["ts"].astype("int64").to_numpy() / 1e9,
-            strict=True,
-        ))
-        t1_seconds = t1.value / 1e9
-        rows = {"user": [], "post": [], "label": [], "shown": [], "time": []}
+        rows = {"user": [], "post": [], "label": [], "shown": []}
         for user_id in self._iterate(users, "training candidates"):
             user = int(tables.user_index([user_id])[0])
             liked = tables.post_index(liked_by[user_id])
@@ -158,17 +163,55 @@ class LightGBMRecommender:
             shown = shown[shown >= 0]
             posts = np.unique(np.concatenate([candidate_posts(tables, user, allowed, self.mix), shown, liked]))
             posts = posts[allowed[posts]]
-            post_ids = tables.post_ids[posts]
             rows["user"].append(np.full(len(posts), user))
             rows["post"].append(posts)
             rows["label"].append(np.isin(posts, liked))
             rows["shown"].append(np.isin(posts, shown))
-            rows["time"].append(np.array([shown_at.get((user_id, int(p)), t1_seconds) for p in post_ids]))
         if not rows["user"]:
             raise ValueError("no likes in the label window: not enough data to train")
         rows = {name: np.concatenate(parts) for name, parts in rows.items()}
+        # Shown rows are described at the time they were shown, the others at the window start.
+        shown_at = pd.DataFrame({
+            "user": tables.user_index(window_views["user_id"]), "post": tables.post_index(window_views["post_id"]),
+            "time": window_views["ts"].astype("int64").to_numpy() / 1e9,
+        })
+        times = pd.DataFrame({"user": rows["user"], "post": rows["post"]}).merge(shown_at, on=["user", "post"],
+                                                                                  how="left")["time"]
+        rows["time"] = times.fillna(t1.value / 1e9).to_numpy()
         rows["features"] = pair_features(tables, rows["user"], rows["post"], rows["time"])
         return rows
+
+    def impression_window_starts(self, train: Frames, cutoff: datetime) -> list[pd.Timestamp]:
+        """Starts of consecutive label windows that end at the cutoff, each a share of the training interactions."""
+        times = train.interaction_times().sort_values(ignore_index=True)
+        shares = 1 - self.impression_window_share * np.arange(self.impression_windows, 0, -1)
+        return [times.iloc[int((len(times) - 1) * share)] for share in shares if share > 0]
+
+    def impression_examples(self, train: Frames, cutoff: datetime) -> dict[str, np.ndarray]:
+        """(user, shown post) rows of several consecutive windows before the cutoff, labelled 1 when liked.
+
+        Each window's features come from data before its start (posts known by content from their creation),
+        so every row looks like a feed page scored with a model trained at the window start.
+        """
+        cutoff = pd.Timestamp(cutoff)
+        starts = self.impression_window_starts(train, cutoff)
+        parts = []
+        for start, end in zip(starts, [*starts[1:], cutoff], strict=True):
+            tables = build_tables(replace(train.before(start), posts=train.posts), start)
+            in_window = (train.views["ts"] >= start) & (train.views["ts"] < end)
+            shown = train.views[in_window].sort_values("ts").drop_duplicates(["user_id", "post_id"])
+            likes = train.likes[(train.likes["ts"] >= start) & (train.likes["ts"] < cutoff)]
+            liked = likes[["user_id", "post_id"]].drop_duplicates()
+            shown = shown.merge(liked.assign(label=1), on=["user_id", "post_id"], how="left")
+            users, posts = tables.user_index(shown["user_id"]), tables.post_index(shown["post_id"])
+            known = posts >= 0
+            parts.append({
+                "user": users[known],
+                "label": shown["label"].notna().to_numpy()[known],
+                "features": pair_features(tables, users[known], posts[known],
+                                          shown["ts"].astype("int64").to_numpy()[known] / 1e9),
+            })
+        return {name: np.concatenate([part[name] for part in parts]) for name in ("user", "label", "features")}
 
     def fit(self, train: Frames, cutoff: datetime) -> None:
         t1 = self.label_window_start(train, cutoff)
@@ -179,8 +222,9 @@ class LightGBMRecommender:
         shown = rows["shown"]
         self.impression_model, impression_info = None, None
         if shown.sum() > 2 * rows["label"][shown].sum() > 0:
+            impressions = self.impression_examples(train, cutoff)
             self.impression_model, impression_info = self._train(
-                rows["features"][shown], rows["label"][shown], rows["user"][shown]
+                impressions["features"], impressions["label"], impressions["user"]
             )
         self.tables = build_tables(train, cutoff)
         self.fit_info = {
@@ -239,13 +283,20 @@ class LightGBMRecommender:
         )
 
     def score(self, pairs: pd.DataFrame, at: datetime) -> np.ndarray:
-        """Like probability of shown posts. Posts unknown at training time (created later) get the median score."""
-        users = self.tables.user_index(pairs["user_id"].to_numpy(np.int64))
-        posts = self.tables.post_index(pairs["post_id"].to_numpy(np.int64))
+        """Like probability of shown posts.
+
+        Posts newer than the model are described by their content when `pairs` carries it (topic, author_id,
+        community_id, created_at, text columns, as a feed request knows them); otherwise they get the median score.
+        """
+        tables = self.tables
+        if set(CONTENT_COLUMNS) <= set(pairs.columns):
+            tables = tables.with_posts(pairs[list(CONTENT_COLUMNS)].dropna(subset=["topic"]))
+        users = tables.user_index(pairs["user_id"].to_numpy(np.int64))
+        posts = tables.post_index(pairs["post_id"].to_numpy(np.int64))
         known = posts >= 0
         scores = np.zeros(len(pairs))
         if known.any():
-            scores[known] = self._predict(self.feed_model, pair_features(self.tables, users[known], posts[known], at))
+            scores[known] = self._predict(self.feed_model, pair_features(tables, users[known], posts[known], at))
             scores[~known] = np.median(scores[known])
         return scores
 

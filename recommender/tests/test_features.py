@@ -65,3 +65,22 @@ def test_candidates_come_from_several_sources_and_skip_excluded_posts():
     assert len(candidates) > 50
     assert allowed[candidates].all()
     assert len(np.unique(candidates)) == len(candidates)
+
+
+def test_posts_known_by_content_only_get_topic_and_author_features():
+    frames = synthetic_frames(users=40, posts=160, views_per_user=50)
+    t = frames.interaction_times().quantile(0.6)
+    tables = build_tables(frames.before(t), t)
+    later = frames.posts[frames.posts["created_at"] > t]
+    assert (tables.post_index(later["post_id"]) == -1).all()
+
+    extended = tables.with_posts(later)
+    assert extended.post_index(later["post_id"]).min() >= len(tables.post_ids)
+    assert (extended.post_index(tables.post_ids) == np.arange(len(tables.post_ids))).all()
+    liker = int(frames.likes.loc[frames.likes["ts"] < t, "user_id"].value_counts().index[0])
+    favourite = int(np.argmax(tables.user_topic_rate[tables.user_index([liker])[0]]))
+    rows = features_for(extended, liker, later["post_id"].to_numpy(), t)
+    in_favourite = extended.post_topic[extended.post_index(later["post_id"])] == favourite
+    assert rows[in_favourite, COLUMN["topic_like_rate"]].min() > rows[~in_favourite, COLUMN["topic_like_rate"]].max()
+    assert (rows[:, COLUMN["likes"]] == 0).all() and (rows[:, COLUMN["post_age_hours"]] == 0).all()
+    assert np.abs(rows[:, COLUMN["text_similarity"]]).max() > 0  # texts go through the fitted TF-IDF model

@@ -65,3 +65,25 @@ def test_save_and_load_round_trip(fitted, frames):
     at = frames.interaction_times().max()
     assert np.allclose(loaded.score(pairs, at), fitted.score(pairs, at))
     assert loaded.progress is None
+
+
+def test_posts_newer_than_the_model_are_scored_by_their_content(frames):
+    cutoff = frames.interaction_times().quantile(0.8)
+    model = LightGBMRecommender()
+    model.fit(frames.before(cutoff), cutoff)
+    later = frames.posts[frames.posts["created_at"] > cutoff]
+    pairs = frames.views[frames.views["post_id"].isin(later["post_id"])][["user_id", "post_id"]].head(200)
+    assert len(set(model.score(pairs, cutoff))) == 1  # without content: all the median score
+    with_content = model.score(pairs.merge(later, on="post_id", how="left"), cutoff)
+    assert len(set(with_content.round(6))) > 10
+
+
+def test_impression_model_learns_from_several_windows(frames):
+    model = LightGBMRecommender(impression_windows=3, impression_window_share=0.1)
+    cutoff = frames.interaction_times().max()
+    starts = model.impression_window_starts(frames, cutoff)
+    assert len(starts) == 3 and starts == sorted(starts) and starts[-1] < cutoff
+    rows = model.impression_examples(frames, cutoff)
+    in_windows = frames.views[frames.views["ts"] >= starts[0]].drop_duplicates(["user_id", "post_id", "ts"])
+    assert 0.9 * len(in_windows) <= len(rows["label"]) <= len(in_windows)
+    assert 0 < rows["label"].mean() < 0.5
