@@ -213,11 +213,9 @@ def bulk_insert(model, frame: pd.DataFrame, *, batch_rows: int = 200_000) -> int
     for name, field in fields_by_name.items():
         if name in frame.columns:
             continue
-        if field.null:
-            frame[name] = None
-        elif field.primary_key:
-            continue
-        elif (default := field.get_default()) is not None:  # "" for text fields, the declared default otherwise
+        if field.null or field.primary_key:
+            continue  # left out of the column list: NULL, or the next id of the sequence
+        if (default := field.get_default()) is not None:  # "" for text fields, the declared default otherwise
             frame[name] = default
         else:
             raise ValueError(f"{model.__name__}.{name} needs a value")
@@ -269,16 +267,18 @@ def reset_sequences(models) -> None:
 
 
 @contextmanager
-def foreign_keys_checked_in_bulk(*models):
-    """Inside a transaction on PostgreSQL: drop the models' foreign keys, and add them back on exit.
+def constraints_rebuilt_in_bulk(*models):
+    """Inside a transaction on PostgreSQL: drop the models' foreign keys and plain indexes, rebuild them on exit.
 
-    Django's foreign keys are checked per row at commit (deferred triggers), which dominates a million-row COPY;
-    adding the constraint back validates every row with one join instead. DDL is transactional, so a failure
-    rolls the constraints back with the data. The tables are locked against writers until commit.
+    Django's foreign keys are checked per row at commit (deferred triggers) and every index is updated per row;
+    both dominate a million-row COPY. Adding a constraint back validates all rows with one join, and building an
+    index sorts once. Primary keys and unique constraints stay, so duplicates are still refused. DDL is
+    transactional, so a failure rolls everything back with the data. The tables are locked until commit.
     """
     if connection.vendor != "postgresql":
         yield
         return
+    quoted = connection.ops.quote_name
     restore = []
     with connection.cursor() as cursor:
         # Checks still pending from earlier writes in this transaction would block ALTER TABLE.
@@ -286,16 +286,18 @@ def foreign_keys_checked_in_bulk(*models):
         for model in models:
             table = model._meta.db_table
             for name, info in connection.introspection.get_constraints(cursor, table).items():
-                if not info["foreign_key"]:
-                    continue
-                target_table, target_column = info["foreign_key"]
-                quoted = connection.ops.quote_name
-                cursor.execute(f"ALTER TABLE {quoted(table)} DROP CONSTRAINT {quoted(name)}")
-                column = quoted(info["columns"][0])
-                restore.append(
-                    f"ALTER TABLE {quoted(table)} ADD CONSTRAINT {quoted(name)} FOREIGN KEY ({column}) "
-                    f"REFERENCES {quoted(target_table)} ({quoted(target_column)}) DEFERRABLE INITIALLY DEFERRED"
-                )
+                if info["foreign_key"]:
+                    target_table, target_column = info["foreign_key"]
+                    cursor.execute(f"ALTER TABLE {quoted(table)} DROP CONSTRAINT {quoted(name)}")
+                    column = quoted(info["columns"][0])
+                    restore.append(
+                        f"ALTER TABLE {quoted(table)} ADD CONSTRAINT {quoted(name)} FOREIGN KEY ({column}) "
+                        f"REFERENCES {quoted(target_table)} ({quoted(target_column)}) DEFERRABLE INITIALLY DEFERRED"
+                    )
+                elif info["index"] and not info["primary_key"] and not info["unique"]:
+                    cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
+                    restore.append(cursor.fetchone()[0])
+                    cursor.execute(f"DROP INDEX {quoted(name)}")
     yield
     with connection.cursor() as cursor:
         for statement in restore:

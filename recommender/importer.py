@@ -24,7 +24,7 @@ from tqdm import tqdm
 from accounts.models import Profile, User
 from communities.models import Community
 from posts.models import POST_MAX_LENGTH, Like, Post, PostView, Topic
-from recommender.data import _frame_from_queryset, bulk_insert, foreign_keys_checked_in_bulk
+from recommender.data import _frame_from_queryset, bulk_insert, constraints_rebuilt_in_bulk
 
 IMPORTER_USERNAME = "importer"
 MAX_FIELD_LENGTH = 200  # every field but a post's text
@@ -317,7 +317,7 @@ def _write_feed(feed: pd.DataFrame, user_ids: pd.Series, post_ids: pd.Series) ->
         views = _anti_join(views, existing_views, ["user_id", "post_id", "ts"])
     if not existing_likes.empty:
         likes = _anti_join(likes, existing_likes.astype(np.int64), ["user_id", "post_id"])
-    with foreign_keys_checked_in_bulk(PostView, Like):
+    with constraints_rebuilt_in_bulk(PostView, Like):
         written_views = bulk_insert(PostView, views.rename(columns={"ts": "viewed_at"}).assign(
             source=PostView.Source.IMPORT, experiment_group="", fallback_reason=""))
         written_likes = bulk_insert(Like, likes.rename(columns={"ts": "created_at"}))
