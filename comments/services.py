@@ -6,6 +6,7 @@ keeps it as a text-less "deleted" placeholder (counted, since it still holds its
 replies is deleted outright, and a placeholder goes when its last reply does.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -16,6 +17,7 @@ from communities.selectors import can_post_in
 from notifications.services import notification_create
 from posts.models import Post
 from posts.selectors import post_is_visible_to
+from socialnet.ratelimit import rate_limit_hit
 
 from .models import COMMENT_MAX_LENGTH, Comment, CommentLike
 from .selectors import can_moderate_comments_of, comment_is_visible_to
@@ -49,6 +51,7 @@ def _locked_parent(*, parent: Comment, post: Post) -> Comment:
 
 def comment_create(*, author, post: Post, text: str, parent: Comment | None = None) -> Comment:
     """Comment on a post, or reply (one level deep) to one of its top-level comments."""
+    rate_limit_hit(user=author, action="comment", per_minute=settings.RATE_LIMIT_COMMENTS_PER_MINUTE)
     if not post_is_visible_to(post=post, user=author):
         raise Http404("No such post.")
     if parent is not None:

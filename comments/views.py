@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from posts.reposts import repost_create, repost_delete, repost_exists
 from posts.selectors import post_get
-from socialnet.errors import Conflict
+from socialnet.errors import Conflict, RateLimited
 
 from . import selectors, services
 from .forms import CommentEditForm, CommentForm, RepostForm
@@ -82,6 +82,8 @@ def create(request, post_id):
             )
         except ValidationError as error:
             _add_service_errors(form, error)
+        except RateLimited as error:
+            form.add_error(None, str(error))
         else:
             return _done(request, post, anchor=f"comment-{comment.pk}")
     # htmx 2 does not swap 4xx answers, so the fragment with the errors comes back as 200.

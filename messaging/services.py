@@ -1,7 +1,10 @@
 """Every write of the messaging app: conversations (1:1 and groups), messages and read marks."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils import timezone
 
@@ -9,6 +12,7 @@ from accounts.selectors import blocked_user_ids, is_blocked_between
 from analytics.services import activity_record
 from notifications.models import Notification
 from notifications.services import notification_create
+from socialnet.ratelimit import rate_limit_hit
 
 from .models import GROUP_MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, Conversation, Message, Participant
 from .selectors import participant_for, unread_messages
@@ -85,6 +89,7 @@ def conversation_create_group(*, creator, participants, title: str) -> Conversat
 
 def message_send(*, sender, conversation: Conversation, text: str) -> Message:
     """Post a message into a conversation the sender takes part in, and notify the other participants."""
+    rate_limit_hit(user=sender, action="message", per_minute=settings.RATE_LIMIT_MESSAGES_PER_MINUTE)
     participant = participant_for(user=sender, conversation=conversation)
     if participant is None:
         raise Http404
@@ -98,7 +103,10 @@ def message_send(*, sender, conversation: Conversation, text: str) -> Message:
         raise PermissionDenied(BLOCKED_MESSAGE)
     with transaction.atomic():
         message = Message.objects.create(conversation=conversation, sender=sender, text=text)
-        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+        # GREATEST: a concurrent send that committed a later message first must not be overwritten by this one.
+        Conversation.objects.filter(pk=conversation.pk).update(
+            last_message_at=Greatest(Coalesce("last_message_at", Value(message.created_at)), Value(message.created_at))
+        )
         # The sender has read everything up to their own message.
         Participant.objects.filter(pk=participant.pk).update(last_read_at=message.created_at)
         activity_record(
@@ -108,7 +116,7 @@ def message_send(*, sender, conversation: Conversation, text: str) -> Message:
             notification_create(
                 recipient=recipient, actor=sender, verb=Notification.Verb.MESSAGE, target=conversation, text=text[:300]
             )
-    conversation.last_message_at = message.created_at
+    conversation.refresh_from_db(fields=["last_message_at"])
     return message
 
 

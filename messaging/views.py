@@ -6,6 +6,8 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from socialnet.errors import RateLimited
+
 from . import selectors, services
 from .forms import GroupForm, MessageForm
 
@@ -125,7 +127,7 @@ def send(request, pk):
         services.message_send(sender=request.user, conversation=conversation, text=form.cleaned_data["text"])
     except ValidationError as exc:
         form.add_error(None, exc)
-    except PermissionDenied as exc:
+    except (PermissionDenied, RateLimited) as exc:
         form.add_error(None, str(exc))
     else:
         form = MessageForm()

@@ -1,5 +1,6 @@
 """Every write of the posts app: posts, likes and post-page views."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -7,6 +8,7 @@ from django.http import Http404
 from analytics.services import activity_record
 from communities.selectors import can_post_in
 from notifications.services import notification_create
+from socialnet.ratelimit import rate_limit_hit
 
 from .models import POST_MAX_LENGTH, Like, Post, PostView, Topic
 from .selectors import post_is_visible_to
@@ -43,6 +45,7 @@ def post_check_author(*, user, post: Post) -> None:
 
 def post_create(*, author, text: str, topic: Topic, community=None) -> Post:
     """Publish a post on the author's wall or, for its active members, in a community."""
+    rate_limit_hit(user=author, action="post", per_minute=settings.RATE_LIMIT_POSTS_PER_MINUTE)
     text = _clean_text(text)
     topic = _require_topic(topic)
     if community is not None and not can_post_in(user=author, community=community):

@@ -5,6 +5,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from socialnet.errors import RateLimited
+
 from . import selectors, services
 from .forms import PostForm
 
@@ -23,6 +25,8 @@ def create(request):
             post = services.post_create(author=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
+        except RateLimited as error:
+            form.add_error(None, str(error))
         else:
             messages.success(request, "Posted.")
             return redirect("posts:detail", pk=post.pk)

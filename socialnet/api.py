@@ -1,21 +1,29 @@
 """Shared API plumbing: the exception handler that turns service errors into HTTP answers."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import Conflict
+from .errors import Conflict, RateLimited
 
 
 def exception_handler(exc, context):
-    """Services raise Django's ValidationError/PermissionDenied and socialnet's Conflict; map them to 400/403/409."""
+    """Map errors to HTTP: ValidationError 400, PermissionDenied 403, Conflict 409, too large 413, RateLimited 429."""
     if isinstance(exc, ValidationError):
         if hasattr(exc, "error_dict"):
             detail = {field: [m for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
         else:
             detail = {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, RequestDataTooBig):
+        limit_kib = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+        detail = f"The request body is too large (at most {limit_kib} KiB)."
+        return Response({"detail": detail}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    elif isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
+        return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
     elif isinstance(exc, Conflict):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
     elif isinstance(exc, PermissionDenied):

@@ -164,6 +164,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="socialnet <noreply@local
 # Requests: bodies above this are refused with 400 (uploads are not part of the product).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
+# Per-user write limits (socialnet/ratelimit.py); the load benchmark turns them off.
+RATE_LIMIT_ENABLED = env.bool("RATE_LIMIT_ENABLED", default=True)
+RATE_LIMIT_POSTS_PER_MINUTE = env.int("RATE_LIMIT_POSTS_PER_MINUTE", default=10)
+RATE_LIMIT_COMMENTS_PER_MINUTE = env.int("RATE_LIMIT_COMMENTS_PER_MINUTE", default=20)
+RATE_LIMIT_MESSAGES_PER_MINUTE = env.int("RATE_LIMIT_MESSAGES_PER_MINUTE", default=30)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
