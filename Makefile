@@ -17,6 +17,7 @@ install: $(BIN)/python
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py seed_demo
+	DEBUG=1 $(BIN)/python manage.py train_recommender --unless-active --bootstrap 50
 	@echo "socialnet is at http://127.0.0.1:$(PORT)/  (log in as demo / demo-password-1)"
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

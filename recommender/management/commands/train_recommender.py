@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from recommender.serving import active_version_id
 from recommender.training import TrainingInProgress, train_model
 
 
@@ -10,8 +11,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--test-fraction", type=float, default=0.2)
         parser.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples for the CIs")
+        parser.add_argument("--unless-active", action="store_true", help="do nothing when a version is active")
 
-    def handle(self, *args, test_fraction, bootstrap, **options):
+    def handle(self, *args, test_fraction, bootstrap, unless_active, **options):
+        if unless_active and (active := active_version_id()):
+            self.stdout.write(f"model version v{active} is active; not training (drop --unless-active to retrain)")
+            return
+
         def progress(items, desc):
             return tqdm(items, desc=desc, leave=False, file=self.stderr._out)
 
