@@ -2,6 +2,7 @@ import csv
 import math
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -14,13 +15,18 @@ from .models import Experiment
 
 
 def staff_required(view):
-    """Anonymous visitors go to the login page; signed-in non-staff users get 403."""
+    """Anonymous visitors go to the login page; signed-in non-staff users get 403.
+
+    The dashboards are PostgreSQL SQL (date_trunc, window functions): on the SQLite default they explain that.
+    """
 
     @wraps(view)
     @login_required
     def wrapped(request, *args, **kwargs):
         if not request.user.is_staff:
             raise PermissionDenied
+        if not settings.IS_POSTGRES:
+            return render(request, "analytics/needs_postgres.html", status=501)
         return view(request, *args, **kwargs)
 
     return wrapped

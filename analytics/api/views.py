@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -27,6 +28,8 @@ class MetricView(GenericAPIView):
     def get(self, request, metric: str):
         if metric not in selectors.METRICS:
             raise Http404
+        if not settings.IS_POSTGRES:
+            return Response({"detail": "Analytics needs PostgreSQL (set DATABASE_URL)."}, status=501)
         query = DateRangeQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, end = query.validated_data["from"], query.validated_data["to"]
