@@ -21,8 +21,11 @@ run: install
 	@echo "socialnet is at http://127.0.0.1:$(PORT)/  (log in as demo / demo-password-1)"
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# The suite runs against real services: PostgreSQL and Redis on localhost unless DATABASE_URL/REDIS_URL say otherwise.
+TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/socialnet)
+TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 test: install
-	$(BIN)/python -m pytest -n 2
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -n 2
 
 # The benchmark suite at the small size (docs/PERFORMANCE.md); SIZE=medium for the documented run.
 SIZE ?= small
