@@ -1,5 +1,6 @@
 import hashlib
 import logging
+import time
 
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
@@ -41,57 +42,91 @@ class DatabaseUnavailableMiddleware:
 
 
 class IdempotencyKeyMiddleware:
-    """Replays the first response to an API write that repeats its Idempotency-Key, so retries create nothing twice.
+    """Replays the first response to a write that repeats its idempotency key, so retries create nothing twice.
 
-    Keys are scoped by user (or session) and kept for a day; a duplicate arriving while the first is still
-    running gets 409.
+    API clients send the key in the Idempotency-Key header; HTML create forms carry a one-time hidden
+    `idempotency_key` field (templates/includes/idempotency_field.html), so a double-clicked form creates one row.
+    Keys are scoped by user (or session) and kept for a day. A duplicate arriving while the first is still running
+    waits for it and replays its answer; if the first takes longer than WAIT_SECONDS, the duplicate gets 409.
     """
 
     HEADER = "Idempotency-Key"
+    FORM_FIELD = "idempotency_key"
     TTL = 24 * 3600
+    RUNNING_TTL = 60
+    WAIT_SECONDS = 10
+    POLL_SECONDS = 0.05
     WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+    FORM_CONTENT_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+    # Headers a replay must repeat for the client to end where the first answer took it.
+    REPLAYED_HEADERS = ("Location", "HX-Redirect", "HX-Retarget", "HX-Reswap", "HX-Trigger", "Retry-After")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        key = request.headers.get(self.HEADER)
-        if not key or request.method not in self.WRITE_METHODS:
+        if request.method not in self.WRITE_METHODS:
+            return self.get_response(request)
+        key = request.headers.get(self.HEADER) or self._form_key(request)
+        if not key:
             return self.get_response(request)
         if len(key) > 200:
             return JsonResponse({self.HEADER: ["At most 200 characters."]}, status=400)
         scope = self._scope(request)
         cache_key = "idem:" + hashlib.sha256(f"{scope}|{request.method}|{request.path}|{key}".encode()).hexdigest()
-        stored = cache.get(cache_key)
-        if isinstance(stored, dict) and stored.get("state") == "done":
-            response = HttpResponse(stored["body"], status=stored["status"], content_type=stored["content_type"])
-            response["Idempotent-Replayed"] = "true"
-            return response
-        if not cache.add(cache_key, {"state": "running"}, timeout=60):
-            if cache.get(cache_key) is not None:
+        deadline = time.monotonic() + self.WAIT_SECONDS
+        while True:
+            stored = cache.get(cache_key)
+            if isinstance(stored, dict) and stored.get("state") == "done":
+                return self._replay(stored)
+            if cache.add(cache_key, {"state": "running"}, timeout=self.RUNNING_TTL):
+                break
+            if cache.get(cache_key) is None:
+                # The cache is unreachable: serve the request unprotected rather than refuse it.
+                logger.error("idempotency cache down; %s %s served unprotected", request.method, request.path)
+                break
+            if time.monotonic() >= deadline:
                 return JsonResponse(
                     {"detail": "A request with this Idempotency-Key is already being processed."}, status=409
                 )
-            # The cache is unreachable: serve the request unprotected rather than refuse it.
-            logger.error("idempotency cache down; %s %s served unprotected", request.method, request.path)
+            time.sleep(self.POLL_SECONDS)
         try:
             response = self.get_response(request)
         except Exception:
             cache.delete(cache_key)
             raise
         if response.status_code < 500 and not getattr(response, "streaming", False):
-            cache.set(
-                cache_key,
-                {
-                    "state": "done",
-                    "status": response.status_code,
-                    "body": response.content,
-                    "content_type": response.get("Content-Type", "application/json"),
-                },
-                timeout=self.TTL,
-            )
+            cache.set(cache_key, self._stored(response), timeout=self.TTL)
         else:
             cache.delete(cache_key)
+        return response
+
+    def _form_key(self, request) -> str:
+        """The hidden field of an HTML form post by a signed-in user (API clients use the header)."""
+        if request.path.startswith("/api/") or request.content_type not in self.FORM_CONTENT_TYPES:
+            return ""
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return ""
+        # Reading POST before the CSRF check is safe: CsrfViewMiddleware still checks the same parsed data.
+        # A body over DATA_UPLOAD_MAX_MEMORY_SIZE raises RequestDataTooBig here, which Django answers with 400.
+        return request.POST.get(self.FORM_FIELD, "")
+
+    def _stored(self, response) -> dict:
+        return {
+            "state": "done",
+            "status": response.status_code,
+            "body": response.content,
+            "content_type": response.get("Content-Type", "application/json"),
+            "headers": {name: response[name] for name in self.REPLAYED_HEADERS if response.has_header(name)},
+        }
+
+    @staticmethod
+    def _replay(stored: dict) -> HttpResponse:
+        response = HttpResponse(stored["body"], status=stored["status"], content_type=stored["content_type"])
+        for name, value in stored.get("headers", {}).items():
+            response[name] = value
+        response["Idempotent-Replayed"] = "true"
         return response
 
     @staticmethod

@@ -13,7 +13,7 @@ from messaging.models import Message
 from posts.models import Post
 from socialnet.errors import RateLimited
 from socialnet.ratelimit import rate_limit_hit
-from tests.factories import ConversationFactory, ParticipantFactory, PostFactory, TopicFactory, UserFactory
+from tests.factories import ConversationFactory, ParticipantFactory, PostFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +93,8 @@ def test_api_write_beyond_the_limit_is_429_with_retry_after(tiny_limits, user, o
     assert 1 <= int(response["Retry-After"]) <= 61
     assert "per minute" in response.json()["detail"]
     assert count_model.objects.count() == before + 2
-    assert Activity.objects.filter(actor=user, verb=f"{kind}_create" if kind != "message" else "message_send").count() == 2
+    verb = "message_send" if kind == "message" else f"{kind}_create"
+    assert Activity.objects.filter(actor=user, verb=verb).count() == 2
 
 
 def test_html_post_form_beyond_the_limit_shows_a_form_error(tiny_limits, auth_client, user, topic):
