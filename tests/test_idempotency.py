@@ -1,11 +1,9 @@
 """Double submission: a repeated Idempotency-Key (API) or hidden idempotency_key (HTML forms) creates one row."""
 
 import re
-import threading
 import uuid
 
 import pytest
-from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -14,6 +12,7 @@ from communities.models import Community
 from messaging.models import Message
 from posts.models import Post, Repost
 from tests.factories import ConversationFactory, ParticipantFactory, PostFactory, TopicFactory, UserFactory
+from tests.test_concurrency import run_concurrently
 
 
 def _token_client(user) -> APIClient:
@@ -82,23 +81,13 @@ def test_api_write_sent_concurrently_creates_one_row(kind):
     before = model.objects.count()
     token = Token.objects.get_or_create(user=author)[0].key
     key = str(uuid.uuid4())
-    barrier = threading.Barrier(4)
-    responses = []
 
     def send():
-        try:
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-            barrier.wait()
-            responses.append(client.post(url_for(post, conversation), payload, format="json", HTTP_IDEMPOTENCY_KEY=key))
-        finally:
-            connection.close()
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return client.post(url_for(post, conversation), payload, format="json", HTTP_IDEMPOTENCY_KEY=key)
 
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    responses = run_concurrently(send, [{}] * 4)
     assert [r.status_code for r in responses] == [201] * 4
     assert sum(1 for r in responses if r.has_header("Idempotent-Replayed")) == 3
     assert len({r.content for r in responses}) == 1

@@ -1,0 +1,102 @@
+"""Concurrency: the same write from several threads at once leaves one row; concurrent sends lose nothing.
+
+The 1:1 conversation race is covered by messaging/tests/test_services.py and the like race by
+posts/tests/test_services.py; this file covers follows, community joins and concurrent messages.
+"""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.db.models import Max
+from rest_framework.test import APIClient
+
+from accounts.models import Follow
+from accounts.services import follow_add
+from analytics.models import Activity
+from communities.models import Membership
+from communities.services import community_join
+from messaging.models import Conversation, Message
+from messaging.services import message_send
+from notifications.models import Notification
+from socialnet.errors import Conflict
+from tests.factories import CommunityFactory, ConversationFactory, ParticipantFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_concurrently(target, calls: list[dict]) -> list:
+    """Call target(**kwargs) for each kwargs in its own thread, all released at once; results or exceptions."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(index, kwargs):
+        try:
+            barrier.wait()
+            outcomes[index] = target(**kwargs)
+        except Exception as exc:  # returned to the test: a thread's exception is otherwise lost
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, kwargs)) for i, kwargs in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_five_concurrent_follows_leave_one_row_and_clean_conflicts():
+    follower, followee = UserFactory(), UserFactory()
+    outcomes = run_concurrently(follow_add, [{"follower": follower, "followee": followee}] * 5)
+    assert sum(isinstance(o, Follow) for o in outcomes) == 1
+    assert sum(isinstance(o, Conflict) for o in outcomes) == 4
+    assert Follow.objects.filter(follower=follower, followee=followee).count() == 1
+    assert Activity.objects.filter(actor=follower, verb="follow").count() == 1
+    assert Notification.objects.filter(recipient=followee, verb="follow").count() == 1
+
+
+def test_five_concurrent_joins_leave_one_membership():
+    community, user = CommunityFactory(), UserFactory()
+    outcomes = run_concurrently(community_join, [{"user": user, "community": community}] * 5)
+    assert sum(isinstance(o, Membership) for o in outcomes) == 1
+    assert sum(isinstance(o, Conflict) for o in outcomes) == 4
+    assert Membership.objects.filter(community=community, user=user).count() == 1
+    assert Activity.objects.filter(actor=user, verb="community_join").count() == 1
+
+
+def test_concurrent_api_follow_and_join_answer_201_or_409_never_500():
+    follower, followee, community = UserFactory(), UserFactory(), CommunityFactory()
+
+    def post(url):
+        client = APIClient()
+        client.force_authenticate(follower)
+        return client.post(url).status_code
+
+    follow_url = f"/api/v1/users/{followee.username}/follow/"
+    join_url = f"/api/v1/communities/{community.slug}/join/"
+    statuses = run_concurrently(post, [{"url": follow_url}] * 5 + [{"url": join_url}] * 5)
+    assert sorted(statuses[:5]) == [201, 409, 409, 409, 409]
+    assert sorted(statuses[5:]) == [201, 409, 409, 409, 409]
+    assert Follow.objects.filter(follower=follower, followee=followee).count() == 1
+    assert Membership.objects.filter(community=community, user=follower).count() == 1
+
+
+def test_two_participants_sending_at_once_lose_no_message():
+    first, second = UserFactory(), UserFactory()
+    conversation = ConversationFactory(direct_key=f"{min(first.pk, second.pk)}:{max(first.pk, second.pk)}")
+    ParticipantFactory(conversation=conversation, user=first)
+    ParticipantFactory(conversation=conversation, user=second)
+
+    def send_many(sender):
+        return [message_send(sender=sender, conversation=conversation, text=f"{sender.pk}-{i}") for i in range(8)]
+
+    outcomes = run_concurrently(send_many, [{"sender": first}, {"sender": second}] * 2)
+    assert not [o for o in outcomes if isinstance(o, Exception)]
+    assert Message.objects.filter(conversation=conversation).count() == 32
+    assert Message.objects.filter(conversation=conversation, sender=first).count() == 16
+    conversation = Conversation.objects.get(pk=conversation.pk)
+    latest = Message.objects.filter(conversation=conversation).aggregate(latest=Max("created_at"))["latest"]
+    assert conversation.last_message_at == latest
+    assert Activity.objects.filter(verb="message_send").count() == 32
