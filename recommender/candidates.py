@@ -21,6 +21,7 @@ class CandidateMix:
     followed: int = 40
     communities: int = 40
     cohort: int = 50
+    ease: int = 100
 
     @property
     def total(self) -> int:
@@ -56,6 +57,8 @@ def candidate_posts(
     if tables.user_numeric[user, 1] > 0:  # has liked something: personal sources
         sources.append(_top(tables.post_factors @ tables.user_factors[user], mix.colike, allowed))
         sources.append(_top(tables.post_text @ tables.user_text[user], mix.content, allowed))
+        ease = tables.ease_scores(user)
+        sources.append(_top(ease, mix.ease, allowed & (ease > 0)))
     followed_authors = tables.follows[user].indices
     if len(followed_authors):
         sources.append(_newest(tables.author_posts[followed_authors].indices, tables, mix.followed, allowed))

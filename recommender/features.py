@@ -33,6 +33,11 @@ PRIOR_USER_TOPIC_VIEWS = 8.0
 PRIOR_POST_EXPECTED_LIKES = 2.0
 PRIOR_AUTHOR_EXPECTED_LIKES = 5.0
 RESIDUAL_FACTOR_DIMENSIONS = 16
+# EASE (Steck 2019): a closed-form item-item ridge regression on the like matrix, over the most liked posts only
+# (the Gram matrix is dense); lambda and the minimum were chosen on validation folds before the cutoff.
+EASE_MAX_POSTS = 2000
+EASE_MIN_LIKES = 5
+EASE_LAMBDA = 100.0
 
 POST_NUMERIC = (
     "text_length",
@@ -67,6 +72,7 @@ PAIR_FEATURES = (
     "user_topic_lift",
     "expected_like_rate",
     "residual_score",
+    "ease_score",
 )
 FEATURE_NAMES = ("topic", *PROFILE_CATEGORIES, *POST_NUMERIC, *USER_NUMERIC, *PAIR_FEATURES)
 CATEGORICAL_FEATURES = ("topic", *PROFILE_CATEGORIES)
@@ -115,6 +121,18 @@ class FeatureTables:
     liked: sp.csr_matrix  # user x post
     text_model: tuple | None = None  # (TfidfVectorizer, TruncatedSVD) that made post_text, for posts added later
     author_numeric: np.ndarray | None = None  # per user position: author_lift, author_like_rate
+    ease_posts: np.ndarray | None = None  # post positions the EASE weights cover
+    ease_weights: np.ndarray | None = None  # len(ease_posts) x len(ease_posts)
+
+    def ease_scores(self, user: int) -> np.ndarray:
+        """EASE score of every post for one user position (0 outside the covered posts)."""
+        scores = np.zeros(len(self.post_ids), dtype=np.float32)
+        if self.ease_posts is None or not len(self.ease_posts):
+            return scores
+        history = self.liked[user, self.ease_posts]
+        if history.nnz:
+            scores[self.ease_posts] = history @ self.ease_weights
+        return scores
 
     @property
     def blank_user(self) -> int:
@@ -246,6 +264,22 @@ def _text_transform(text_model: tuple, texts: pd.Series) -> np.ndarray:
     reduced = svd.transform(tfidf.transform(texts.fillna("").astype(str)))
     vectors[:, : reduced.shape[1]] = reduced
     return _unit_rows(vectors)
+
+
+def _ease(liked: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the most liked posts and EASE weights B = I - P / diag(P), P = (X'X + lambda I)^-1, diag 0."""
+    counts = np.asarray(liked.sum(axis=0)).ravel()
+    posts = np.flatnonzero(counts >= EASE_MIN_LIKES)
+    posts = np.sort(posts[np.argsort(-counts[posts], kind="stable")[:EASE_MAX_POSTS]])
+    if not len(posts):
+        return posts, np.zeros((0, 0), dtype=np.float32)
+    history = liked[:, posts].astype(np.float64)
+    gram = (history.T @ history).toarray()
+    gram[np.diag_indices_from(gram)] += EASE_LAMBDA
+    inverse = np.linalg.inv(gram)
+    weights = inverse / -np.diag(inverse)
+    weights[np.diag_indices_from(weights)] = 0
+    return posts, weights.astype(np.float32)
 
 
 def _residual_factors(residuals: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
@@ -409,6 +443,7 @@ def build_tables(frames: Frames, at) -> FeatureTables:
     # Likes are a subset of views, so liked - expected keeps the viewed pattern.
     residuals = (liked - _matrix(seen_pairs.row, seen_pairs.col, seen.shape, expected * post_lift[seen_pairs.col]))
     user_residual_factors, post_residual_factors = _residual_factors(residuals)
+    ease_posts, ease_weights = _ease(liked)
 
     def user_pairs(left: np.ndarray, right: np.ndarray, values=None) -> sp.csr_matrix:
         return _matrix(left, right, (n_rows, n_rows), values)
@@ -464,6 +499,8 @@ def build_tables(frames: Frames, at) -> FeatureTables:
         liked=liked,
         text_model=text_model,
         author_numeric=author_numeric,
+        ease_posts=ease_posts,
+        ease_weights=ease_weights,
     )
 
 
@@ -513,4 +550,20 @@ def pair_features(tables: FeatureTables, users: np.ndarray, posts: np.ndarray, a
         # A multiplicative guess of P(like): the person's topic rate times the post's and the author's lift.
         user_topic_rate * post_lift * tables.post_numeric[posts, POST_NUMERIC.index("author_lift")],
         np.einsum("ij,ij->i", tables.user_residual_factors[users], tables.post_residual_factors[posts]),
+        _ease_pairs(tables, users, posts),
     ]).astype(np.float32)
+
+
+def _ease_pairs(tables: FeatureTables, users: np.ndarray, posts: np.ndarray) -> np.ndarray:
+    """EASE score of each (user, post) row, computed once per distinct user."""
+    values = np.zeros(len(users), dtype=np.float32)
+    if tables.ease_posts is None or not len(tables.ease_posts):
+        return values
+    column = np.full(len(tables.post_ids), -1, dtype=np.int64)
+    column[tables.ease_posts] = np.arange(len(tables.ease_posts))
+    covered = column[posts] >= 0
+    distinct, row_of = np.unique(users[covered], return_inverse=True)
+    # Scores of the distinct users' histories, looked up at each row's post.
+    scores = tables.liked[distinct][:, tables.ease_posts] @ tables.ease_weights
+    values[covered] = np.asarray(scores)[row_of, column[posts][covered]]
+    return values

@@ -16,9 +16,11 @@ from django.utils import timezone
 
 from .candidates import CandidateMix, candidate_posts
 from .data import Frames
+from .evaluation import make_split, top_k_excluding
 from .features import (
     CATEGORICAL_FEATURES,
     FEATURE_NAMES,
+    POST_NUMERIC,
     PROFILE_CATEGORIES,
     USER_NUMERIC,
     FeatureTables,
@@ -41,8 +43,13 @@ DEFAULT_PARAMS = {
     "n_jobs": 1,
 }
 EARLY_STOPPING_ROUNDS = 30
+PROMOTION_K = 5  # the k the catalogue orderings are validated at (the promotion metric's)
 VALIDATION_USER_SHARE = 0.2
 PREDICT_CHUNK = 200_000
+# Catalogue orderings per segment, in order of preference when validation ties.
+WARM_STRATEGIES = ("model", "ease", "recent_popular", "popular")
+COLD_STRATEGIES = ("popular", "recent_popular")
+DEFAULT_STRATEGIES = {"warm": "model", "cold": "popular"}
 
 # Features that explain a recommendation, and the reason shown for each; user-only features explain nothing.
 REASONS = {
@@ -90,6 +97,7 @@ class LightGBMRecommender:
         impression_window_share: float = 0.1,
         mix: CandidateMix | None = None,
         max_training_users: int = 4000,
+        validate_strategies: bool = True,
         seed: int = 0,
         progress=None,
     ):
@@ -99,6 +107,9 @@ class LightGBMRecommender:
         self.impression_window_share = impression_window_share
         self.mix = mix or CandidateMix()
         self.max_training_users = max_training_users
+        self.validate_strategies = validate_strategies
+        # How the catalogue is ordered for people with history (warm) and without (cold); fit() picks them.
+        self.catalogue_strategies = dict(DEFAULT_STRATEGIES)
         self.seed = seed
         # A callable(iterable, desc) -> iterable (e.g. tqdm) to show progress; not kept in the artifact.
         self.progress = progress
@@ -120,6 +131,7 @@ class LightGBMRecommender:
             "impression_window_share": self.impression_window_share,
             "mix": asdict(self.mix),
             "max_training_users": self.max_training_users,
+            "validate_strategies": self.validate_strategies,
             "seed": self.seed,
         }
 
@@ -214,6 +226,7 @@ class LightGBMRecommender:
         return {name: np.concatenate([part[name] for part in parts]) for name in ("user", "label", "features")}
 
     def fit(self, train: Frames, cutoff: datetime) -> None:
+        validation = self._validate_strategies(train, cutoff) if self.validate_strategies else None
         t1 = self.label_window_start(train, cutoff)
         rows = self.training_examples(train, t1)
         self.model, catalogue_info = self._train(rows["features"], rows["label"], rows["user"])
@@ -235,7 +248,46 @@ class LightGBMRecommender:
             "training_users": int(len(np.unique(rows["user"]))),
             "catalogue_model": catalogue_info,
             "impression_model": impression_info,
+            "catalogue_strategies": dict(self.catalogue_strategies),
+            "strategy_validation": validation,
         }
+
+    def _validate_strategies(self, train: Frames, cutoff: datetime) -> dict:
+        """Choose the catalogue ordering of warm and of cold users on a validation split inside the training data.
+
+        The split is the catalogue protocol's own, with its cutoff at the label window start: a copy of this
+        model (without this step) is fitted before it, and each ordering's hitrate@5 is measured on the likes
+        between it and the cutoff. The test period is never used.
+        """
+        fold_cutoff = self.label_window_start(train, cutoff)
+        split = make_split(train, fold_cutoff)
+        users = np.unique(split.liked_after["user_id"].to_numpy(np.int64))
+        if not len(users):
+            return {}
+        inner = LightGBMRecommender(**{**self.config(), "mix": self.mix, "validate_strategies": False})
+        inner.fit(split.train, fold_cutoff)
+        seen = split.seen_before[split.seen_before["user_id"].isin(users)]
+        exclude = {int(u): set(p.tolist()) for u, p in seen.groupby("user_id")["post_id"]}
+        liked = split.liked_after.groupby("user_id")["post_id"].agg(set)
+        warm = np.isin(users, split.warm_user_ids)
+        hitrates = {}
+        for strategy in WARM_STRATEGIES:
+            lists = inner.recommend(users, fold_cutoff, PROMOTION_K, exclude, split.eligible_post_ids,
+                                    strategies={"warm": strategy, "cold": strategy if strategy in COLD_STRATEGIES
+                                                else "popular"})
+            hits = np.array([bool(liked[u] & set(lists[int(u)])) for u in users])
+            hitrates[strategy] = {"warm": float(hits[warm].mean()) if warm.any() else None,
+                                  "cold": float(hits[~warm].mean()) if (~warm).any() else None}
+
+        def best(segment: str, options: tuple[str, ...]) -> str:
+            measured = [option for option in options if hitrates[option][segment] is not None]
+            # max() keeps the first of equals: the preferred option wins ties.
+            return max(measured, key=lambda option: hitrates[option][segment]) if measured else DEFAULT_STRATEGIES[
+                segment]
+
+        self.catalogue_strategies = {"warm": best("warm", WARM_STRATEGIES), "cold": best("cold", COLD_STRATEGIES)}
+        return {"cutoff": pd.Timestamp(fold_cutoff).isoformat(), "users": int(len(users)),
+                "warm_users": int(warm.sum()), "hitrate": hitrates}
 
     def _train(self, features: np.ndarray, labels: np.ndarray, users: np.ndarray):
         """Pick the number of trees by early stopping on held-out users, then refit on all users."""
@@ -306,27 +358,53 @@ class LightGBMRecommender:
         allowed[excluded[excluded >= 0]] = False
         return allowed
 
-    def recommend(self, user_ids, at, k, exclude, eligible_post_ids) -> dict[int, list[int]]:
+    def _popularity_order(self, strategy: str, eligible: np.ndarray) -> np.ndarray:
+        """Eligible post positions, most liked (all time or recently) first; newer posts first among equals."""
+        likes = self.tables.post_numeric[:, POST_NUMERIC.index("likes" if strategy == "popular" else "likes_recent")]
+        positions = np.flatnonzero(eligible)
+        return positions[np.lexsort((-self.tables.post_ids[positions], -likes[positions]))]
+
+    def recommend(self, user_ids, at, k, exclude, eligible_post_ids, strategies=None) -> dict[int, list[int]]:
+        """The k best eligible unseen posts per user: warm users by their segment's validated ordering (the model
+        over candidates, EASE, or popularity), users without history by the validated popularity ordering."""
+        strategies = strategies or self.catalogue_strategies
         eligible = np.zeros(len(self.tables.post_ids), dtype=bool)
         eligible_positions = self.tables.post_index(eligible_post_ids)
         eligible[eligible_positions[eligible_positions >= 0]] = True
+        user_ids = np.asarray(user_ids, dtype=np.int64)
+        positions = self.tables.user_index(user_ids)
+        has_history = self.tables.user_numeric[positions, USER_NUMERIC.index("user_views")] > 0
+        result = {}
+        orders = {}
         row_users, row_posts, owners = [], [], []
-        for user_id in self._iterate(np.asarray(user_ids, dtype=np.int64), "recommending"):
-            user = int(self.tables.user_index([user_id])[0])
-            posts = candidate_posts(self.tables, user, self._allowed(exclude.get(int(user_id), ()), eligible), self.mix)
+        for user_id, user, warm in self._iterate(list(zip(user_ids, positions, has_history, strict=True)),
+                                                 "recommending"):
+            strategy = strategies["warm" if warm else "cold"]
+            excluded = exclude.get(int(user_id), ())
+            if strategy in ("popular", "recent_popular"):
+                if strategy not in orders:
+                    orders[strategy] = self.tables.post_ids[self._popularity_order(strategy, eligible)]
+                result[int(user_id)] = top_k_excluding(orders[strategy], [user_id], k, exclude)[int(user_id)]
+                continue
+            allowed = self._allowed(excluded, eligible)
+            if strategy == "ease":
+                ease = np.where(allowed, self.tables.ease_scores(int(user)), -np.inf)
+                # Popularity orders what EASE cannot tell apart (no covered history, posts outside its set).
+                likes = self.tables.post_numeric[:, POST_NUMERIC.index("likes")]
+                result[int(user_id)] = self.tables.post_ids[np.lexsort((-likes, -ease))[:k]].tolist()
+                continue
+            posts = candidate_posts(self.tables, int(user), allowed, self.mix)
             row_users.append(np.full(len(posts), user))
             row_posts.append(posts)
             owners.append(np.full(len(posts), user_id))
-        result = {int(u): [] for u in user_ids}
-        if not row_posts or not sum(len(p) for p in row_posts):
-            return result
-        users_arr, posts_arr, owner_arr = map(np.concatenate, (row_users, row_posts, owners))
-        scores = self._predict(self.model, pair_features(self.tables, users_arr, posts_arr, at))
-        order = np.lexsort((-scores, owner_arr))
-        ranked = pd.DataFrame({"user_id": owner_arr[order], "post_id": self.tables.post_ids[posts_arr[order]]})
-        for user_id, posts in ranked.groupby("user_id", sort=False)["post_id"]:
-            result[int(user_id)] = posts.to_numpy()[:k].tolist()
-        return result
+        if row_posts and sum(len(p) for p in row_posts):
+            users_arr, posts_arr, owner_arr = map(np.concatenate, (row_users, row_posts, owners))
+            scores = self._predict(self.model, pair_features(self.tables, users_arr, posts_arr, at))
+            order = np.lexsort((-scores, owner_arr))
+            ranked = pd.DataFrame({"user_id": owner_arr[order], "post_id": self.tables.post_ids[posts_arr[order]]})
+            for user_id, posts in ranked.groupby("user_id", sort=False)["post_id"]:
+                result[int(user_id)] = posts.to_numpy()[:k].tolist()
+        return {int(u): result.get(int(u), []) for u in user_ids}
 
     # Serving ----------------------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 import io
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from recommender.baselines import baseline_recommenders
@@ -87,3 +88,17 @@ def test_impression_model_learns_from_several_windows(frames):
     in_windows = frames.views[frames.views["ts"] >= starts[0]].drop_duplicates(["user_id", "post_id", "ts"])
     assert 0.9 * len(in_windows) <= len(rows["label"]) <= len(in_windows)
     assert 0 < rows["label"].mean() < 0.5
+
+
+def test_catalogue_orderings_are_chosen_on_validation_before_the_cutoff(fitted, frames):
+    validation = fitted.fit_info["strategy_validation"]
+    assert pd.Timestamp(validation["cutoff"]) < frames.interaction_times().max()
+    assert set(validation["hitrate"]) == {"model", "ease", "recent_popular", "popular"}
+    warm = fitted.catalogue_strategies["warm"]
+    assert validation["hitrate"][warm]["warm"] == max(h["warm"] for h in validation["hitrate"].values())
+
+    eligible = frames.posts["post_id"].to_numpy()
+    most_liked = frames.likes["post_id"].value_counts()
+    lists = fitted.recommend([987_654], frames.interaction_times().max(), 3, {}, eligible,
+                             strategies={"warm": "model", "cold": "popular"})
+    assert most_liked.reindex(lists[987_654]).tolist() == most_liked.iloc[:3].tolist()  # a person without history
