@@ -114,6 +114,18 @@ def model_version_fail(*, version: ModelVersion, reason: str) -> ModelVersion:
     return version
 
 
+def model_version_fail_interrupted() -> int:
+    """Mark `training` rows failed: runs that died without cleaning up (kill -9, a lost worker).
+
+    Only call it while holding the training lock: then no other run is in progress, so every such row is stale.
+    """
+    with transaction.atomic():
+        stale = list(ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.TRAINING))
+        for version in stale:
+            model_version_fail(version=version, reason="Interrupted: the training run stopped before finishing.")
+    return len(stale)
+
+
 def _activate(*, version: ModelVersion, actor) -> ModelVersion:
     now = timezone.now()
     ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).exclude(pk=version.pk).update(

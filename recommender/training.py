@@ -18,7 +18,7 @@ from .data import Frames, load_frames
 from .evaluation import RANDOM_EXPECTED, evaluate
 from .models import ModelVersion
 from .ranker import LightGBMRecommender
-from .registry import model_version_fail, model_version_finish, model_version_start
+from .registry import model_version_fail, model_version_fail_interrupted, model_version_finish, model_version_start
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,7 @@ def train_model(
     if not cache.add(TRAINING_LOCK_KEY, token, timeout=settings.RECOMMENDER_TRAINING_LOCK_SECONDS):
         raise TrainingInProgress("A recommender training is already running.")
     try:
+        model_version_fail_interrupted()
         return _train_locked(
             frames=frames, test_fraction=test_fraction, params=params, bootstrap=bootstrap, progress=progress
         )
