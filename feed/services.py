@@ -10,10 +10,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from analytics.experiments import NO_EXPERIMENT, Variant, variant_for
 from analytics.services import activity_record
 from posts.models import Post, PostView
+from posts.reposts import reposts_for_follower
 from recommender.serving import ModelUnavailable, rank_for_user
 
 from .selectors import latest_posts, posts_in_order, random_recent_posts, seen_post_ids
@@ -43,6 +45,8 @@ class FeedPage:
     mode: str = "for_you"
     # Latest mode only: where the next page starts.
     next_cursor: str | None = None
+    # Latest mode only: position in `posts` -> the repost (by someone the viewer follows) that brought it there.
+    reposts: dict = field(default_factory=dict)
 
     def next_query(self) -> str | None:
         """Query string of the following page: the same mode (for you: the next unseen posts), or the cursor."""
@@ -53,16 +57,50 @@ class FeedPage:
         return urlencode({"mode": self.mode})
 
 
-def cursor_encode(post: Post) -> str:
-    return f"{post.created_at.timestamp():.6f}_{post.pk}"
+# Latest mode merges two streams, newest first: posts (kind "p") and reposts by followees (kind "r"). At the same
+# instant posts come before reposts; the cursor names the last item shown as "<epoch seconds>_<kind><id>".
+POST_KIND, REPOST_KIND = "p", "r"
 
 
-def cursor_decode(cursor: str) -> tuple[datetime, int]:
+def cursor_encode(*, created_at: datetime, kind: str, pk: int) -> str:
+    return f"{created_at.timestamp():.6f}_{kind}{pk}"
+
+
+def cursor_decode(cursor: str) -> tuple[datetime, str, int]:
     try:
-        timestamp, post_id = cursor.split("_")
-        return datetime.fromtimestamp(float(timestamp), tz=UTC), int(post_id)
+        timestamp, key = cursor.split("_")
+        kind, pk = (key[0], int(key[1:])) if key[:1] in (POST_KIND, REPOST_KIND) else (POST_KIND, int(key))
+        return datetime.fromtimestamp(float(timestamp), tz=UTC), kind, pk
     except (ValueError, OverflowError, OSError):
         raise ValidationError({"cursor": "Invalid cursor."})
+
+
+def _latest_page(*, user, cursor: str | None, page_size: int) -> FeedPage:
+    """Posts from followees and communities plus followees' reposts, newest first, keyset-paginated."""
+    reposts = reposts_for_follower(viewer=user)
+    if cursor:
+        at, kind, pk = cursor_decode(cursor)
+        # After a post at `at` come the older posts with smaller ids, then every repost at `at`; after a repost,
+        # only older posts and the reposts at `at` with smaller ids.
+        posts_before = (at, pk if kind == POST_KIND else 0)
+        same_instant = {} if kind == POST_KIND else {"id__lt": pk}
+        reposts = reposts.filter(Q(created_at__lt=at) | Q(created_at=at, **same_instant))
+    else:
+        posts_before = None
+    # One extra item per stream tells whether another page exists.
+    items = [(post.created_at, 1, post.pk, POST_KIND, post, None)
+             for post in latest_posts(viewer=user, before=posts_before, count=page_size + 1)]
+    items += [(repost.created_at, 0, repost.pk, REPOST_KIND, repost.post, repost)
+              for repost in reposts[: page_size + 1] if repost.post is not None]
+    items.sort(key=lambda item: item[:3], reverse=True)
+    page_items = items[:page_size]
+    last = page_items[-1] if page_items else None
+    return FeedPage(
+        posts=[item[4] for item in page_items],
+        fallback_reason=LATEST_MODE,
+        next_cursor=cursor_encode(created_at=last[0], kind=last[3], pk=last[2]) if len(items) > page_size else None,
+        reposts={position: item[5] for position, item in enumerate(page_items) if item[5] is not None},
+    )
 
 
 def _variant_for(user) -> Variant:
@@ -138,14 +176,7 @@ def feed_serve(*, user, mode: str = "for_you", page_size: int | None = None, cur
         return FeedPage(posts=random_recent_posts(viewer=None, exclude_post_ids=set(), count=page_size), mode=mode)
 
     if mode == LATEST_MODE:
-        before = cursor_decode(cursor) if cursor else None
-        # One extra row tells whether another page exists.
-        posts = list(latest_posts(viewer=user, before=before, count=page_size + 1))
-        has_more = len(posts) > page_size
-        posts = posts[:page_size]
-        page = FeedPage(
-            posts=posts, fallback_reason=LATEST_MODE, next_cursor=cursor_encode(posts[-1]) if has_more else None
-        )
+        page = _latest_page(user=user, cursor=cursor, page_size=page_size)
     else:
         variant = _variant_for(user)
         page = _ranked_or_random(user=user, variant=variant, seen=seen_post_ids(user=user), page_size=page_size)

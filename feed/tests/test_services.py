@@ -1,5 +1,6 @@
 import logging
 import time
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -7,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from analytics.models import Activity
-from posts.models import PostView
+from posts.models import Post, PostView, Repost
 from recommender.registry import artifact_write, model_version_activate
 from tests.factories import (
     ExperimentFactory,
@@ -19,6 +21,7 @@ from tests.factories import (
     ModelVersionFactory,
     PostFactory,
     PostViewFactory,
+    RepostFactory,
     UserFactory,
 )
 
@@ -180,6 +183,27 @@ def test_latest_mode_is_chronological_from_followed_and_communities(user):
     assert [p.pk for p in first.posts + second.posts] == expected
     assert second.next_cursor is None
     assert PostView.objects.filter(user=user, fallback_reason="latest").count() == 4
+
+
+def test_latest_mode_includes_reposts_by_followees_in_time_order(user):
+    followee = UserFactory()
+    FollowFactory(follower=user, followee=followee)
+    now = timezone.now()
+    own = PostFactory(author=followee)
+    Post.objects.filter(pk=own.pk).update(created_at=now - timedelta(hours=3))
+    stranger_posts = PostFactory.create_batch(2, author=UserFactory())
+    reposts = [RepostFactory(user=followee, post=post, note=f"see {i}") for i, post in enumerate(stranger_posts)]
+    Repost.objects.filter(pk=reposts[0].pk).update(created_at=now - timedelta(hours=1))
+    Repost.objects.filter(pk=reposts[1].pk).update(created_at=now - timedelta(hours=5))
+    RepostFactory(user=UserFactory(), post=own)  # a stranger's repost stays out
+
+    first = feed_serve(user=user, mode="latest", page_size=2)
+    second = feed_serve(user=user, mode="latest", page_size=2, cursor=first.next_cursor)
+
+    assert [p.pk for p in first.posts + second.posts] == [stranger_posts[0].pk, own.pk, stranger_posts[1].pk]
+    assert first.reposts[0].note == "see 0" and 1 not in first.reposts
+    assert second.reposts[0].user == followee and second.next_cursor is None
+    assert PostView.objects.filter(user=user, fallback_reason="latest").count() == 3
 
 
 def test_anonymous_gets_random_posts_without_logging(db, other_user):

@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from posts.models import PostView
-from tests.factories import FollowFactory, PostFactory
+from tests.factories import FollowFactory, PostFactory, RepostFactory
 
 from .conftest import FixedOrderModel
 
@@ -36,6 +36,17 @@ def test_htmx_request_gets_only_the_next_page(auth_client, user, other_user, act
     html = response.content.decode()
     assert "<html" not in html
     assert f'id="post-{posts[5].pk}"' in html and f'id="post-{posts[0].pk}"' not in html
+
+
+def test_latest_tab_shows_reposts_by_followees(auth_client, user, other_user):
+    FollowFactory(follower=user, followee=other_user)
+    repost = RepostFactory(user=other_user, note="worth a read")
+
+    html = auth_client.get(reverse("feed:home") + "?mode=latest").content.decode()
+
+    assert f'id="post-{repost.post.pk}"' in html
+    assert "reposted" in html and "worth a read" in html
+    assert PostView.objects.filter(user=user, post=repost.post, fallback_reason="latest").count() == 1
 
 
 def test_latest_tab_and_fallback_without_model(auth_client, user, other_user):
