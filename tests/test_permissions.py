@@ -1,0 +1,111 @@
+"""Permissions of every URL of the site, generated from the URL configuration and the decision table.
+
+A URL name without a decision in tests/security_matrix.py fails test_every_url_has_a_decision.
+"""
+
+import pytest
+from django.conf import settings
+from django.shortcuts import resolve_url
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from tests.security_matrix import LOGIN, MATRIX, build_world, cases, site_url_names, snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_url_has_a_decision():
+    names = site_url_names()
+    missing = sorted(set(names) - set(MATRIX))
+    assert not missing, f"URL names without a security decision in tests/security_matrix.py: {missing}"
+    assert not set(MATRIX) - set(names), "decisions for URL names that no longer exist"
+    assert len(names) >= 100
+
+
+def client_for(role, world, *, api: bool, enforce_csrf: bool = False):
+    client = APIClient(enforce_csrf_checks=enforce_csrf) if api else Client(enforce_csrf_checks=enforce_csrf)
+    user = world.user_for(role)
+    if user is not None:
+        client.force_login(user)  # a session, as in a browser: the API's session authentication enforces CSRF
+    return client
+
+
+def request(client, method, url, body, *, api: bool):
+    if api:
+        return getattr(client, method)(url, body, format="json") if body is not None else getattr(client, method)(url)
+    return getattr(client, method)(url, body or {})
+
+
+def url_for(name, decision, world):
+    url = reverse(name, kwargs=decision.url_kwargs(world))
+    return f"{url}?{decision.query}" if decision.query else url
+
+
+def is_refusal(response) -> bool:
+    return response.status_code >= 400 or (
+        response.status_code == 302 and response["Location"].startswith(resolve_url(settings.LOGIN_URL))
+    )
+
+
+@pytest.mark.parametrize(("name", "method", "role"), cases())
+def test_url_permission(name, method, role):
+    world = build_world()
+    decision = MATRIX[name]
+    expected = decision.expect[method][role]
+    body = decision.data[method](world) if method in decision.data else None
+    client = client_for(role, world, api=decision.api)
+    before = snapshot()
+
+    response = request(client, method, url_for(name, decision, world), body, api=decision.api)
+
+    got = response.status_code
+    if expected == LOGIN:
+        assert got == 302 and response["Location"].startswith(resolve_url(settings.LOGIN_URL)), f"{got} {response}"
+    else:
+        assert got == expected, f"got {got}: {response.content[:200]!r}"
+    if method != "get" and is_refusal(response):
+        assert snapshot() == before, "a refused write changed data"
+
+
+def post_cases():
+    return [(name, method) for name, method, role in cases() if method != "get" and role == "owner"]
+
+
+@pytest.mark.parametrize(("name", "method"), post_cases())
+def test_state_change_without_csrf_token_is_refused(name, method):
+    """The owner's session but no CSRF token: every form POST and every session-authenticated API write is a 403."""
+    world = build_world()
+    decision = MATRIX[name]
+    body = decision.data[method](world) if method in decision.data else None
+    client = client_for("owner", world, api=decision.api, enforce_csrf=True)
+    before = snapshot()
+    response = request(client, method, url_for(name, decision, world), body, api=decision.api)
+
+    if name == "api-token" or name == "api-register":
+        # Token and sign-up endpoints take credentials, not the session; they do not authenticate by cookie.
+        assert response.status_code != 403 or b"CSRF" in response.content
+        return
+    assert response.status_code == 403, response.content[:300]
+    assert b"CSRF" in response.content
+    assert snapshot() == before
+
+
+def test_anonymous_form_post_without_csrf_token_is_refused():
+    build_world()
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("accounts:login"), {"username": "alice", "password": "x"})
+    assert response.status_code == 403
+    response = client.post(reverse("accounts:register"), {"username": "z", "email": "z@mail.example"})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(("role", "status"), [("anon", 302), ("other", 302), ("owner", 302), ("staff", 200)])
+def test_admin_is_staff_only(role, status):
+    world = build_world()
+    client = client_for(role, world, api=False)
+    for url in ("/admin/", "/admin/messaging/message/", f"/admin/messaging/message/{world.message.pk}/change/"):
+        response = client.get(url)
+        assert response.status_code == status, url
+        if status == 302:
+            assert response["Location"].startswith("/admin/login/")
