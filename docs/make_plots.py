@@ -3,13 +3,15 @@
     .venv/bin/python docs/make_plots.py
 
 Each JSON is evaluate()'s output plus "fit_info" and "feature_importance" of the LightGBM model (written by the
-runs described in RECOMMENDER.md). Writes docs/img/model_vs_baselines.png and docs/img/feature_importance.png.
+runs described in RECOMMENDER.md). Writes docs/img/model_vs_baselines.png, docs/img/feature_importance.png and,
+for runs evaluated with per_user=True, docs/img/hitrate_by_activity.png.
 """
 
 import json
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -54,8 +56,49 @@ def feature_importance(runs: dict[str, dict]) -> None:
     figure.savefig(DOCS / "img/feature_importance.png", dpi=110)
 
 
+def activity_levels(interactions: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Cold users (nothing before T), then terciles of the warm users' interactions before T."""
+    levels = np.zeros(len(interactions), dtype=int)
+    warm = interactions > 0
+    labels = ["cold"]
+    if warm.any():
+        edges = np.unique(np.quantile(interactions[warm], [1 / 3, 2 / 3]))
+        levels[warm] = 1 + np.searchsorted(edges, interactions[warm], side="right")
+        bounds = [interactions[warm].min(), *edges, interactions[warm].max()]
+        labels += [f"{int(low)}–{int(high)}" for low, high in zip(bounds, bounds[1:], strict=False)]
+    return levels, labels
+
+
+def hitrate_by_activity(runs: dict[str, dict]) -> None:
+    panels = [(run, protocol) for run, result in runs.items() for protocol in result.get("per_user", {})
+              if result["per_user"][protocol]["user_id"]]
+    if not panels:
+        return
+    figure, axes = plt.subplots(1, len(panels), figsize=(4.8 * len(panels), 3.6), squeeze=False)
+    for axis, (run, protocol) in zip(axes[0], panels, strict=True):
+        per_user = runs[run]["per_user"][protocol]
+        levels, labels = activity_levels(np.asarray(per_user["interactions_before"]))
+        names = [name for name in per_user if name not in ("user_id", "interactions_before", "oracle")]
+        width = 0.8 / len(names)
+        for offset, name in enumerate(names):
+            hits = np.asarray(per_user[name], dtype=float)
+            rates = [hits[levels == level].mean() if (levels == level).any() else 0 for level in range(len(labels))]
+            axis.bar(np.arange(len(labels)) + offset * width, rates, width, label=name,
+                     color="tab:orange" if name == "lightgbm" else None)
+        counts = np.bincount(levels, minlength=len(labels))
+        axis.set_xticks(np.arange(len(labels)) + 0.4 - width / 2,
+                        [f"{label}\n({count} users)" for label, count in zip(labels, counts, strict=True)], fontsize=7)
+        axis.set_title(f"{run}: {protocol}", fontsize=9)
+        axis.set_xlabel("interactions before T", fontsize=8)
+        axis.set_ylabel("hitrate@5")
+        axis.legend(fontsize=6)
+    figure.tight_layout()
+    figure.savefig(DOCS / "img/hitrate_by_activity.png", dpi=110)
+
+
 if __name__ == "__main__":
     runs = load_runs()
     model_vs_baselines(runs)
     feature_importance(runs)
+    hitrate_by_activity(runs)
     print(f"plotted {', '.join(runs)}")

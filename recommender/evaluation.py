@@ -202,7 +202,7 @@ def _mean(values: pd.Series) -> float:
     return float(values.mean()) if len(values) else float("nan")
 
 
-def _catalogue(split: Split, recommenders, k, rng, bootstrap) -> dict:
+def _catalogue(split: Split, recommenders, k, rng, bootstrap, hits: dict) -> dict:
     users = np.unique(split.liked_after["user_id"].to_numpy(np.int64))
     seen = split.seen_before[split.seen_before["user_id"].isin(users)]
     exclude = {int(u): set(posts.tolist()) for u, posts in seen.groupby("user_id")["post_id"]}
@@ -217,10 +217,11 @@ def _catalogue(split: Split, recommenders, k, rng, bootstrap) -> dict:
         ranked = _keep_top_k(ranked, k)
         table = per_user_metrics(ranked, relevant, users, k)
         result[recommender.name] = _summaries(table, ranked, split, users, len(eligible), rng, bootstrap)
+        hits[recommender.name] = table["hit"]
     return result
 
 
-def _impressions(split: Split, recommenders, k, rng, bootstrap) -> dict:
+def _impressions(split: Split, recommenders, k, rng, bootstrap, hits: dict) -> dict:
     shown = split.shown_after
     n_shown = shown.groupby("user_id").size()
     liked_users = split.liked_after["user_id"].unique()
@@ -241,6 +242,7 @@ def _impressions(split: Split, recommenders, k, rng, bootstrap) -> dict:
         ranked = _keep_top_k(ordered[["user_id", "post_id"]], k)
         table = per_user_metrics(ranked, relevant, users, k)
         result[recommender.name] = _summaries(table, ranked, split, users, catalogue_size, rng, bootstrap)
+        hits[recommender.name] = table["hit"]
 
     n_relevant = relevant.groupby("user_id").size().reindex(users).fillna(0).to_numpy()
     expected = pd.Series(expected_random_hitrate(n_shown.reindex(users).to_numpy(), n_relevant, k), index=users)
@@ -261,12 +263,16 @@ def evaluate(
     k: int = 5,
     bootstrap: int = 1000,
     seed: int = 0,
+    per_user: bool = False,
 ) -> dict:
     """Fit every recommender on the data before T and score it on one or both protocols.
 
     Returns {"meta": {...}, protocol: {recommender name: {segment: {metric: value}}}} where segment is
     overall/warm/cold and metrics are n_users, hitrate (+ hitrate_ci_low/high), precision, recall, ndcg,
     coverage, novelty; impressions also has "random_expected" (exact hit rate of a random order).
+    per_user=True adds "per_user": {protocol: {"user_id": [...], "interactions_before": [...], name: [hit 0/1]}}
+    (distinct posts each test user viewed or liked before T), e.g. to plot hit rate by activity; the figures
+    are the same either way.
     """
     protocols = PROTOCOLS if protocol == "both" else (protocol,)
     if any(p not in PROTOCOLS for p in protocols):
@@ -287,9 +293,20 @@ def evaluate(
         }
     }
     runners = {"catalogue": _catalogue, "impressions": _impressions}
+    hits = {name: {} for name in protocols}
     for name in protocols:
         chosen = [r for r in recommenders if supports(r, name)]
-        result[name] = runners[name](split, chosen, k, rng, bootstrap)
+        result[name] = runners[name](split, chosen, k, rng, bootstrap, hits[name])
+    if per_user:
+        activity = split.seen_before.groupby("user_id").size()
+        result["per_user"] = {}
+        for name, by_recommender in hits.items():
+            users = next(iter(by_recommender.values())).index if by_recommender else pd.Index([])
+            result["per_user"][name] = {
+                "user_id": users.tolist(),
+                "interactions_before": activity.reindex(users).fillna(0).astype(int).tolist(),
+                **{recommender: table.astype(int).tolist() for recommender, table in by_recommender.items()},
+            }
     return _json_safe(result)
 
 

@@ -102,3 +102,13 @@ def test_catalogue_orderings_are_chosen_on_validation_before_the_cutoff(fitted, 
     lists = fitted.recommend([987_654], frames.interaction_times().max(), 3, {}, eligible,
                              strategies={"warm": "model", "cold": "popular"})
     assert most_liked.reindex(lists[987_654]).tolist() == most_liked.iloc[:3].tolist()  # a person without history
+
+
+def test_per_user_hits_match_the_hit_rates(frames):
+    result = evaluate(frames, baseline_recommenders()[:2], protocol="both", bootstrap=0, per_user=True)
+    for protocol in ("catalogue", "impressions"):
+        per_user = result["per_user"][protocol]
+        assert len(per_user["user_id"]) == result[protocol]["random"]["overall"]["n_users"]
+        popular = result[protocol]["most_popular"]["overall"]["hitrate"]
+        assert np.mean(per_user["most_popular"]) == pytest.approx(popular)
+        assert min(per_user["interactions_before"]) >= 0
