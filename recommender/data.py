@@ -296,7 +296,8 @@ def constraints_rebuilt_in_bulk(*models):
                     )
                 elif info["index"] and not info["primary_key"] and not info["unique"]:
                     cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
-                    restore.append(cursor.fetchone()[0])
+                    # A partitioned table's index is defined "ON ONLY" the parent; rebuilt, it must cover partitions.
+                    restore.append(cursor.fetchone()[0].replace(" ON ONLY ", " ON "))
                     cursor.execute(f"DROP INDEX {quoted(name)}")
     yield
     with connection.cursor() as cursor:

@@ -1,5 +1,7 @@
 import logging
 
+from celery import shared_task
+
 logger = logging.getLogger(__name__)
 
 
@@ -11,3 +13,14 @@ def enqueue(task, **kwargs) -> bool:
     except Exception:  # kombu/redis raise many types when the broker is down
         logger.exception("could not schedule %s", task.name)
         return False
+
+
+@shared_task(name="socialnet.tasks.partitions_maintain")
+def partitions_maintain() -> list[str]:
+    """Daily: create the coming months' partitions of the volume tables (socialnet.partitions)."""
+    from .partitions import ensure_partitions
+
+    created = ensure_partitions()
+    if created:
+        logger.info("created partitions %s", ", ".join(created))
+    return created

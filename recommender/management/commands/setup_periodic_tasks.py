@@ -1,12 +1,20 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django_celery_beat.models import CrontabSchedule, PeriodicTask
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 RETRAIN_TASK_NAME = "recommender: nightly retraining"
+# Fixed schedules: (name, task, every, period).
+FIXED_TASKS = [
+    ("analytics: warm dashboard cache", "analytics.tasks.dashboard_warm", 4, IntervalSchedule.MINUTES),
+    ("platform: create coming partitions", "socialnet.tasks.partitions_maintain", 1, IntervalSchedule.DAYS),
+]
 
 
 class Command(BaseCommand):
-    help = "Create the periodic retraining task from RECOMMENDER_RETRAIN_CRON (idempotent; admin edits survive)."
+    help = (
+        "Create the periodic tasks: retraining from RECOMMENDER_RETRAIN_CRON, dashboard warming, partition "
+        "maintenance (idempotent; admin edits survive unless --reset)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="overwrite the schedule with the setting")
@@ -29,3 +37,12 @@ class Command(BaseCommand):
             task.save()
         state = "created" if created else ("reset" if reset else "already present, left as is")
         self.stdout.write(f"{RETRAIN_TASK_NAME}: {state} ({task.crontab})")
+        for name, task_path, every, period in FIXED_TASKS:
+            interval, _ = IntervalSchedule.objects.get_or_create(every=every, period=period)
+            fixed, created = PeriodicTask.objects.get_or_create(
+                name=name, defaults={"task": task_path, "interval": interval}
+            )
+            if not created and reset:
+                fixed.task, fixed.interval, fixed.crontab, fixed.enabled = task_path, interval, None, True
+                fixed.save()
+            self.stdout.write(f"{name}: {'created' if created else 'already present'} (every {every} {period})")
