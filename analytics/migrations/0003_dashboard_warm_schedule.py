@@ -2,6 +2,7 @@
 
 from django.db import migrations
 
+
 class Migration(migrations.Migration):
     dependencies = [
         ("analytics", "0002_experiment_one_running"),
