@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connections, transaction
 
 from accounts.models import Profile, User
 from communities.models import Community
 from messaging.models import Message
 from posts.models import Like, Post, PostView, Topic
+from socialnet.db import bulk_read_alias
 
 from .models import Activity, Experiment
 
@@ -34,7 +35,9 @@ class Table:
 def _fetch(sql: str, params: dict) -> list[tuple]:
     """Run one report query. Reports aggregate up to millions of rows: give them memory to hash and sort in RAM,
     and skip JIT compilation, which costs more than it saves on queries of a second or two."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    alias = bulk_read_alias()
+    connection = connections[alias]
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
         cursor.execute(sql, params)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from comments.models import Comment
 from communities.models import Membership
 from messaging.models import Message
 from posts.models import Like, Post, PostView, Repost
+from socialnet.db import bulk_read_alias
 
 # Columns of each frame that hold timestamps; before(t) cuts every frame that has a "ts" column.
 TS_COLUMNS = {
@@ -71,10 +72,11 @@ class Frames:
 
 
 def _frame_from_queryset(queryset: QuerySet, columns: list[str]) -> pd.DataFrame:
-    """Run one values_list queryset and return its rows as a DataFrame with the given column names."""
-    if connection.vendor == "postgresql":
+    """Run one values_list queryset (on its database) and return its rows as a DataFrame with these columns."""
+    reader = connections[queryset.db]
+    if reader.vendor == "postgresql":
         sql, params = queryset.query.sql_with_params()
-        with connection.cursor() as cursor:
+        with reader.cursor() as cursor:
             bound = cursor.mogrify(sql, params).decode()
             buffer = io.StringIO()
             cursor.copy_expert(f"COPY ({bound}) TO STDOUT WITH (FORMAT csv)", buffer)
@@ -109,6 +111,11 @@ def _ages(birth_dates: pd.Series, on: datetime) -> pd.Series:
 
 def load_frames(*, until: datetime | None = None) -> Frames:
     """Extract every frame from the database; with until, only what was known before it (see Frames.before)."""
+    alias = bulk_read_alias()
+
+    def read(queryset: QuerySet, columns: list[str]) -> pd.DataFrame:
+        return _frame_from_queryset(queryset.using(alias), columns)
+
     removed_post_ids = Post.objects.filter(removed_at__isnull=False).values("id")
     posts = Post.objects.filter(removed_at__isnull=True)
     views = PostView.objects.exclude(post_id__in=removed_post_ids)
@@ -129,7 +136,7 @@ def load_frames(*, until: datetime | None = None) -> Frames:
         messages = messages.filter(created_at__lt=until)
 
     user_columns = ["user_id", "gender", "birth_date", "country", "city", "occupation", "os", "source", "joined_at"]
-    users = _frame_from_queryset(
+    users = read(
         User.objects.order_by("id").values_list(
             "id", "profile__gender", "profile__birth_date", "profile__country", "profile__city",
             "profile__occupation", "profile__os", "profile__source", "date_joined",
@@ -139,28 +146,28 @@ def load_frames(*, until: datetime | None = None) -> Frames:
     users = _typed(users, "users")
     users.insert(2, "age", _ages(users.pop("birth_date"), until or timezone.now()))
 
-    message_rows = _frame_from_queryset(
+    message_rows = read(
         messages.values_list("sender_id", "conversation__participants__user_id", "created_at"),
         ["sender_id", "recipient_id", "ts"],
     ).dropna(subset=["recipient_id"])
 
     frames = {
         "users": users,
-        "posts": _frame_from_queryset(
+        "posts": read(
             posts.order_by("id").values_list("id", "author_id", "topic__name", "community_id", "created_at", "text"),
             ["post_id", "author_id", "topic", "community_id", "created_at", "text"],
         ),
-        "views": _frame_from_queryset(views.values_list("user_id", "post_id", "viewed_at"), PAIR_COLUMNS),
-        "likes": _frame_from_queryset(likes.values_list("user_id", "post_id", "created_at"), PAIR_COLUMNS),
-        "follows": _frame_from_queryset(
+        "views": read(views.values_list("user_id", "post_id", "viewed_at"), PAIR_COLUMNS),
+        "likes": read(likes.values_list("user_id", "post_id", "created_at"), PAIR_COLUMNS),
+        "follows": read(
             follows.values_list("follower_id", "followee_id", "created_at"), ["follower_id", "followee_id", "ts"]
         ),
-        "memberships": _frame_from_queryset(
+        "memberships": read(
             memberships.values_list("user_id", "community_id", "joined_at"), ["user_id", "community_id", "ts"]
         ),
         "messages": message_rows,
-        "comments": _frame_from_queryset(comments.values_list("author_id", "post_id", "created_at"), PAIR_COLUMNS),
-        "reposts": _frame_from_queryset(reposts.values_list("user_id", "post_id", "created_at"), PAIR_COLUMNS),
+        "comments": read(comments.values_list("author_id", "post_id", "created_at"), PAIR_COLUMNS),
+        "reposts": read(reposts.values_list("user_id", "post_id", "created_at"), PAIR_COLUMNS),
     }
     typed = {name: frame if name == "users" else _typed(frame, name) for name, frame in frames.items()}
     typed["memberships"]["community_id"] = typed["memberships"]["community_id"].astype("int64")
