@@ -35,13 +35,14 @@ from tests.factories import (
 )
 
 LOGIN = "login"
+PRIVATE_MESSAGE_MARK = "s3cr3t"  # in the world's one private message
 ROLES = ("anon", "other", "owner", "staff")
 
 # Public by decision: static files, the API schema and its docs, health checks. Django admin is checked apart.
 PUBLIC_BY_DECISION = {"schema", "swagger-ui", "healthz", "readyz"}
 
 # Every user-writable text in the world carries all four payloads (tests/test_xss.py checks how pages show them).
-# Short enough (91 characters) for the 100-character fields.
+# Short enough (95 characters) for the 100-character fields.
 XSS_PAYLOAD = '<script>alert(1)</script><img src=x onerror=alert(1)>"><svg onload=alert(1)>javascript:alert(1)'
 
 
@@ -74,7 +75,7 @@ class World:
 
 
 def text(label: str) -> str:
-    return f"{label} {XSS_PAYLOAD}"[-100:]
+    return f"{label} {XSS_PAYLOAD}"  # 95 + 5: labels of up to 4 characters fit 100-character fields
 
 
 def build_world() -> World:
@@ -83,34 +84,34 @@ def build_world() -> World:
     def person(name, **extra):
         user = UserFactory(username=name, email=f"{name}.secret@mail.example", **extra)
         profile = user.profile
-        profile.display_name, profile.bio, profile.city = text(f"{name} name"), text("bio"), text("city")
+        profile.display_name, profile.bio, profile.city = text(name[:4]), text("bio"), text("city")
         profile.save()
         return user
 
     alice, bob, moderator, banned, carol = (person(n) for n in ("alice", "bob", "mod", "eve", "carol"))
     staff = person("root", is_staff=True, is_superuser=True)
-    post = PostFactory(author=alice, topic=topic, text=text("alice post"))
-    bob_post = PostFactory(author=bob, topic=topic, text=text("bob post"))
-    RepostFactory(user=alice, post=bob_post, note=text("repost note"))
+    post = PostFactory(author=alice, topic=topic, text=text("post"))
+    bob_post = PostFactory(author=bob, topic=topic, text=text("bobpost"))
+    RepostFactory(user=alice, post=bob_post, note=text("note"))
     comment = CommentFactory(post=post, author=alice, text=text("comment"))
     reply = CommentFactory(post=post, author=bob, parent=comment, text=text("reply"))
     community = CommunityFactory(
-        slug="club", name=text("club"), description=text("club description"), topic=topic, created_by=alice
+        slug="club", name=text("club"), description=text("clubdesc"), topic=topic, created_by=alice
     )
     MembershipFactory(community=community, user=alice, role=Membership.Role.OWNER)
     MembershipFactory(community=community, user=bob, role=Membership.Role.MEMBER)
     MembershipFactory(community=community, user=moderator, role=Membership.Role.MODERATOR)
     MembershipFactory(community=community, user=banned, is_banned=True)
-    community_post = PostFactory(author=bob, topic=topic, community=community, text=text("community post"))
+    community_post = PostFactory(author=bob, topic=topic, community=community, text=text("cpost"))
     conversation = ConversationFactory(title=text("chat"), created_by=alice)
     ParticipantFactory(conversation=conversation, user=alice)
     ParticipantFactory(conversation=conversation, user=bob)
-    message = MessageFactory(conversation=conversation, sender=bob, text=text("secret message"))
+    message = MessageFactory(conversation=conversation, sender=bob, text=text(PRIVATE_MESSAGE_MARK))
     notification = NotificationFactory(
         recipient=alice, actor=bob, verb=Notification.Verb.COMMENT, target_type="comment", target_id=reply.pk
     )
     model_version = ModelVersionFactory()
-    experiment = ExperimentFactory(name=text("experiment"))
+    experiment = ExperimentFactory(name=text("exp"))
     return World(
         alice=alice, bob=bob, moderator=moderator, banned=banned, carol=carol, staff=staff, post=post,
         bob_post=bob_post, comment=comment, reply=reply, community=community, community_post=community_post,
@@ -309,7 +310,7 @@ MATRIX: dict[str, Decision] = {
     "notifications:list": Decision(expect={"get": LOGGED_IN_200}),
     "notifications:open": Decision(kwargs=lambda w: {"pk": w.notification.pk}, expect={"get": E(LOGIN, 404, 302, 404)}),
     "notifications:mark_all_read": Decision(expect={"post": LOGGED_IN_302}),
-    "search:results": Decision(query="q=secret", expect={"get": ALL_200}),
+    "search:results": Decision(query="q=s3cr3t", expect={"get": ALL_200}),
     # Analytics (HTML): staff only
     "analytics:dashboard": Decision(expect={"get": STAFF_ONLY_HTML}),
     "analytics:table_csv": Decision(kwargs=lambda w: {"name": "dau"}, expect={"get": STAFF_ONLY_HTML}),
@@ -429,7 +430,7 @@ MATRIX: dict[str, Decision] = {
     "notification-read": Decision(
         api=True, kwargs=lambda w: {"pk": w.notification.pk}, expect={"post": E(401, 404, 200, 404)}
     ),
-    "api-search": Decision(api=True, query="q=secret&type=posts", expect={"get": API_ALL_200}),
+    "api-search": Decision(api=True, query="q=s3cr3t&type=posts", expect={"get": API_ALL_200}),
     "api-feed": Decision(api=True, expect={"get": API_ALL_200}),
     # API: staff only
     "analytics-metric": Decision(api=True, kwargs=lambda w: {"metric": "activity"}, expect={"get": STAFF_ONLY_API}),
