@@ -4,7 +4,7 @@ import time
 
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.template import loader
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,29 @@ class DatabaseUnavailableMiddleware:
     def _unavailable(self, request, exc):
         logger.error("database unavailable on %s: %s", request.path, exc)
         return service_unavailable(request)
+
+
+class RejectNulCharactersMiddleware:
+    """400 for a NUL character in the path, query, cookies or Authorization header.
+
+    PostgreSQL cannot store or compare strings with NUL, so such a value reaching a query (a session key, a
+    username in the URL, a search term) raised ValueError and answered 500. Form and JSON fields are checked by
+    the forms and serializers themselves (Django's and DRF's CharField refuse NUL).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        values = [request.path, request.headers.get("Authorization", "")]
+        values += [value for _, value_list in request.GET.lists() for value in value_list]
+        values += list(request.GET) + list(request.COOKIES.values())
+        if any("\x00" in value for value in values):
+            detail = "NUL characters are not allowed in the address, cookies or headers."
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": detail}, status=400)
+            return HttpResponseBadRequest(detail)
+        return self.get_response(request)
 
 
 class IdempotencyKeyMiddleware:

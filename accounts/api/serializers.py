@@ -11,6 +11,9 @@ class ProfileSerializer(serializers.ModelSerializer):
         slug_field="name", many=True, queryset=Topic.objects.all(), required=False, help_text="Topic names."
     )
     age = serializers.IntegerField(read_only=True, allow_null=True)
+    # Declared so the schema allows "" (unknown): read-only model choice fields lose allow_blank.
+    os = serializers.ChoiceField(choices=Profile.OS.choices, allow_blank=True, read_only=True)
+    source = serializers.ChoiceField(choices=Profile.Source.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Profile
