@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from tests.factories import BlockFactory
 from tests.security_matrix import LOGIN, MATRIX, build_world, cases, site_url_names, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +110,31 @@ def test_admin_is_staff_only(role, status):
         assert response.status_code == status, url
         if status == 302:
             assert response["Location"].startswith("/admin/login/")
+
+
+def test_banned_members_moderators_and_blocked_users_are_refused_and_change_nothing():
+    """Roles the matrix does not cover: a banned member, a moderator against the owner, a blocked user."""
+    world = build_world()
+    BlockFactory(blocker=world.bob, blocked=world.carol)
+    banned, moderator, blocked = (client_for("owner", world, api=True) for _ in range(3))
+    banned.force_login(world.banned)
+    moderator.force_login(world.moderator)
+    blocked.force_login(world.carol)
+    blocked_html = client_for("other", world, api=False)
+    attempts = [
+        (banned.post, reverse("api-community-posts", args=["club"]), {"text": "x", "topic": "tech"}, 403),
+        (banned.post, reverse("api-community-join", args=["club"]), None, 403),
+        (moderator.post, reverse("api-community-bans", args=["club"]), {"username": "alice"}, 409),
+        (moderator.post, reverse("api-community-transfer", args=["club"]), {"username": "mod"}, 403),
+        (blocked.post, reverse("api-post-comments", args=[world.bob_post.pk]), {"text": "x"}, 404),
+        (blocked.post, reverse("api-post-comments", args=[world.post.pk]), {"text": "x", "parent": world.reply.pk},
+         404),
+        (blocked.post, reverse("api-post-like", args=[world.bob_post.pk]), None, 404),
+        (blocked.post, reverse("api-post-repost", args=[world.bob_post.pk]), {"note": "x"}, 404),
+        (blocked.post, reverse("api-user-follow", args=["bob"]), None, 404),
+    ]
+    before = snapshot()
+    for send, url, body, status in attempts:
+        assert send(url, body, format="json").status_code == status, url
+    assert blocked_html.post(reverse("messaging:start", args=["bob"])).status_code == 403
+    assert snapshot() == before
