@@ -179,6 +179,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_serving(port: int, *, attempts: int = 300) -> None:
+    """Poll /healthz until gunicorn answers (or give up after `attempts` tenths of a second and let the load fail)."""
+    for _ in range(attempts):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
 def step_http(env: dict, results: dict, *, seconds: int, users: int) -> None:
     """Prepare tokens and the experiment, start gunicorn, drive it with locust, read its percentiles."""
     fixtures = ROOT / "bench" / "data" / "locust_fixtures.json"
@@ -190,12 +200,7 @@ def step_http(env: dict, results: dict, *, seconds: int, users: int) -> None:
                 "--workers", "3", "--timeout", "30"]
     server = subprocess.Popen(gunicorn, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_serving(port)
         with tempfile.TemporaryDirectory() as tmp:
             prefix = Path(tmp) / "locust"
             locust_env = dict(env, BENCH_FIXTURES=str(fixtures))

@@ -19,14 +19,13 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import PY, ROOT, bench_env, free_port, log, machine  # noqa: E402
+from run import PY, ROOT, bench_env, free_port, log, machine, wait_until_serving  # noqa: E402
 
 SAMPLE_SECONDS = 10
 WARM_UP_SECONDS = 60
@@ -99,12 +98,7 @@ def main() -> None:
     samples: list = []
     stop = threading.Event()
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_serving(port)
         since = datetime.now(UTC).isoformat()
         started = time.monotonic()
         sampler = threading.Thread(
