@@ -74,17 +74,22 @@ def hitrate_by_activity(runs: dict[str, dict]) -> None:
               if result["per_user"][protocol]["user_id"]]
     if not panels:
         return
-    figure, axes = plt.subplots(1, len(panels), figsize=(4.8 * len(panels), 3.6), squeeze=False)
-    for axis, (run, protocol) in zip(axes[0], panels, strict=True):
+    columns = 2
+    rows = (len(panels) + columns - 1) // columns
+    figure, axes = plt.subplots(rows, columns, figsize=(5.5 * columns, 3.6 * rows), squeeze=False)
+    for axis in axes.flat[len(panels):]:
+        axis.set_visible(False)
+    for axis, (run, protocol) in zip(axes.flat, panels, strict=False):
         per_user = runs[run]["per_user"][protocol]
         levels, labels = activity_levels(np.asarray(per_user["interactions_before"]))
         names = [name for name in per_user if name not in ("user_id", "interactions_before", "oracle")]
         width = 0.8 / len(names)
+        baseline_colors = iter(["0.25", "0.45", "0.6", "0.75", "0.85"])
         for offset, name in enumerate(names):
             hits = np.asarray(per_user[name], dtype=float)
             rates = [hits[levels == level].mean() if (levels == level).any() else 0 for level in range(len(labels))]
             axis.bar(np.arange(len(labels)) + offset * width, rates, width, label=name,
-                     color="tab:orange" if name == "lightgbm" else None)
+                     color="tab:orange" if name == "lightgbm" else next(baseline_colors))
         counts = np.bincount(levels, minlength=len(labels))
         axis.set_xticks(np.arange(len(labels)) + 0.4 - width / 2,
                         [f"{label}\n({count} users)" for label, count in zip(labels, counts, strict=True)], fontsize=7)

@@ -93,7 +93,7 @@ class LightGBMRecommender:
         *,
         params: dict | None = None,
         label_window_share: float = 0.2,
-        impression_windows: int = 4,
+        impression_windows: int = 6,
         impression_window_share: float = 0.1,
         mix: CandidateMix | None = None,
         max_training_users: int = 4000,
