@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from posts import services as post_services
 from posts.models import Post, Topic
-from socialnet.errors import Conflict
+from socialnet.errors import Conflict, RateLimited
 
 from . import selectors, services
 from .forms import CommunityForm, CommunityPostForm, UsernameForm
@@ -167,6 +167,8 @@ def community_post_create(request, slug):
             post_services.post_create(author=request.user, community=community, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
+        except RateLimited as error:
+            form.add_error(None, str(error))
         else:
             messages.success(request, "Posted.")
             return redirect("communities:detail", slug=community.slug)

@@ -13,7 +13,14 @@ from messaging.models import Message
 from posts.models import Post
 from socialnet.errors import RateLimited
 from socialnet.ratelimit import rate_limit_hit
-from tests.factories import ConversationFactory, ParticipantFactory, PostFactory, TopicFactory
+from tests.factories import (
+    CommunityFactory,
+    ConversationFactory,
+    MembershipFactory,
+    ParticipantFactory,
+    PostFactory,
+    TopicFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +112,18 @@ def test_html_post_form_beyond_the_limit_shows_a_form_error(tiny_limits, auth_cl
     assert response.status_code == 200
     assert "2 posts per minute" in response.content.decode()
     assert Post.objects.filter(author=user).count() == 2
+
+
+def test_html_community_post_beyond_the_limit_shows_a_form_error(tiny_limits, auth_client, user, topic):
+    community = CommunityFactory(slug="club")
+    MembershipFactory(community=community, user=user)
+    url = reverse("communities:post_create", args=[community.slug])
+    for _ in range(2):
+        assert auth_client.post(url, {"text": "hello", "topic": topic.pk}).status_code == 302
+    response = auth_client.post(url, {"text": "hello", "topic": topic.pk})
+    assert response.status_code == 400
+    assert "2 posts per minute" in response.content.decode()
+    assert Post.objects.filter(author=user, community=community).count() == 2
 
 
 def test_html_comment_beyond_the_limit_shows_a_form_error(tiny_limits, auth_client, user, other_user, topic):
