@@ -117,7 +117,10 @@ def _train_locked(*, frames, test_fraction, params, bootstrap, progress) -> Mode
             k=PROMOTION_K,
             bootstrap=bootstrap,
         )
-        serving = LightGBMRecommender(params=params, progress=progress)
+        # The catalogue orderings were chosen on a validation split of the evaluated fit; choosing them again
+        # for the serving fit would double the training time for the same decision.
+        serving = LightGBMRecommender(params=params, progress=progress, validate_strategies=False)
+        serving.catalogue_strategies = dict(evaluated.catalogue_strategies)
         serving.fit(frames, serving_cutoff)
         metrics = {
             "primary": primary_metrics(evaluation, feed_log=evaluated.impression_model is not None),
