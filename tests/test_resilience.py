@@ -151,3 +151,71 @@ def test_production_refuses_to_start_without_secret_key():
     result = subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True, text=True)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+class RealRedis:
+    """A private redis-server on a free port that a test can stop and start again."""
+
+    def __init__(self):
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        import redis
+
+        for _ in range(100):
+            try:
+                redis.Redis.from_url(self.url, socket_connect_timeout=0.2).ping()
+                return
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.05)
+        raise AssertionError("redis-server did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
+@pytest.mark.django_db
+def test_service_resumes_when_redis_comes_back(client, caplog):
+    from celery import Celery
+
+    from socialnet.tasks import enqueue
+
+    server = RealRedis()
+    server.start()
+    caches_config = {
+        "default": {
+            "BACKEND": "socialnet.cache.ResilientRedisCache",
+            "LOCATION": server.url,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    broker = Celery("resume", broker=server.url)
+    broker.conf.broker_connection_timeout = 0.2
+    broker.conf.task_publish_retry_policy = {"max_retries": 0}
+
+    @broker.task(name="resume.noop")
+    def noop():
+        return None
+
+    try:
+        with override_settings(CACHES=caches_config):
+            cache = caches["default"]
+            cache.set("before", 1)
+            assert cache.get("before") == 1
+            server.stop()
+            assert cache.get("before") is None  # a miss, not an exception
+            assert client.get("/api/v1/posts/").status_code == 200
+            assert enqueue(noop) is False
+            server.start()
+            cache.set("after", 2)
+            assert cache.get("after") == 2  # the pool reconnects by itself
+            assert enqueue(noop) is True
+    finally:
+        server.stop()
