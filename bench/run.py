@@ -189,6 +189,18 @@ def wait_until_serving(port: int, *, attempts: int = 300) -> None:
             time.sleep(0.1)
 
 
+def warm_up(port: int, fixtures: Path, *, rounds: int = 12) -> None:
+    """Steady state before measuring: every worker loads Django and the model on its first requests (seconds)."""
+    data = json.loads(fixtures.read_text())
+    users = {u["group"]: u["token"] for u in data["users"]}  # one user of each experiment group
+    for _ in range(rounds):
+        for token in users.values():
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/feed/?page_size=5",
+                                             headers={"Authorization": f"Token {token}"})
+            urllib.request.urlopen(request, timeout=30).read()
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/posts/{data['post_ids'][0]}/", timeout=30).read()
+
+
 def step_http(env: dict, results: dict, *, seconds: int, users: int) -> None:
     """Prepare tokens and the experiment, start gunicorn, drive it with locust, read its percentiles."""
     fixtures = ROOT / "bench" / "data" / "locust_fixtures.json"
@@ -201,6 +213,7 @@ def step_http(env: dict, results: dict, *, seconds: int, users: int) -> None:
     server = subprocess.Popen(gunicorn, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_serving(port)
+        warm_up(port, fixtures)
         with tempfile.TemporaryDirectory() as tmp:
             prefix = Path(tmp) / "locust"
             locust_env = dict(env, BENCH_FIXTURES=str(fixtures))
@@ -257,7 +270,8 @@ def markdown(size: str, results: dict) -> str:
     if "http" in results:
         http = results["http"]
         lines += [
-            f"HTTP under gunicorn (3 workers), locust {http['concurrent_users']} users for {http['seconds']} s:",
+            f"HTTP under gunicorn (3 workers, warmed up), locust {http['concurrent_users']} users for "
+            f"{http['seconds']} s:",
             "",
             "| endpoint | requests | failures | req/s | p50 ms | p95 ms | p99 ms |",
             "|---|---:|---:|---:|---:|---:|---:|",
