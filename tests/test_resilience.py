@@ -39,7 +39,7 @@ def test_enqueue_logs_instead_of_raising_when_broker_is_down(caplog):
 
     from socialnet.tasks import enqueue
 
-    app = Celery("down", broker=CLOSED_REDIS)
+    app = Celery("down", broker=CLOSED_REDIS, set_as_current=False)
     app.conf.broker_connection_timeout = 0.2
     app.conf.task_publish_retry_policy = {"max_retries": 0}
 
@@ -196,7 +196,7 @@ def test_service_resumes_when_redis_comes_back(client, caplog):
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
     }
-    broker = Celery("resume", broker=server.url)
+    broker = Celery("resume", broker=server.url, set_as_current=False)
     broker.conf.broker_connection_timeout = 0.2
     broker.conf.task_publish_retry_policy = {"max_retries": 0}
 
