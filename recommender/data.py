@@ -39,6 +39,8 @@ TS_COLUMNS = {
 ID_COLUMNS = {"user_id", "post_id", "author_id", "follower_id", "followee_id", "sender_id", "recipient_id"}
 PAIR_COLUMNS = ["user_id", "post_id", "ts"]
 TEXT_COLUMNS = {"gender", "country", "city", "occupation", "os", "source", "topic", "text"}
+POST_COLUMNS = ["post_id", "author_id", "topic", "community_id", "created_at", "text"]
+_POST_FIELDS = ("id", "author_id", "topic__name", "community_id", "created_at", "text")
 
 
 @dataclass
@@ -153,10 +155,7 @@ def load_frames(*, until: datetime | None = None) -> Frames:
 
     frames = {
         "users": users,
-        "posts": read(
-            posts.order_by("id").values_list("id", "author_id", "topic__name", "community_id", "created_at", "text"),
-            ["post_id", "author_id", "topic", "community_id", "created_at", "text"],
-        ),
+        "posts": read(posts.order_by("id").values_list(*_POST_FIELDS), POST_COLUMNS),
         "views": read(views.values_list("user_id", "post_id", "viewed_at"), PAIR_COLUMNS),
         "likes": read(likes.values_list("user_id", "post_id", "created_at"), PAIR_COLUMNS),
         "follows": read(
@@ -173,6 +172,13 @@ def load_frames(*, until: datetime | None = None) -> Frames:
     typed["memberships"]["community_id"] = typed["memberships"]["community_id"].astype("int64")
     typed["messages"] = typed["messages"][typed["messages"]["sender_id"] != typed["messages"]["recipient_id"]]
     return Frames(**{name: frame.reset_index(drop=True) for name, frame in typed.items()})
+
+
+def posts_created_after(at: datetime, *, limit: int) -> pd.DataFrame:
+    """The newest `limit` visible posts created after `at`, as the posts frame describes them (content only)."""
+    newest = Post.objects.filter(removed_at__isnull=True, created_at__gt=at).order_by("-created_at", "-id")
+    frame = _frame_from_queryset(newest.using(bulk_read_alias()).values_list(*_POST_FIELDS)[:limit], POST_COLUMNS)
+    return _typed(frame, "posts")
 
 
 def engagement_counts(frames: Frames) -> dict[str, pd.DataFrame]:

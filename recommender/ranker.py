@@ -4,6 +4,7 @@ Training never looks past the cutoff it is given: features come from data before
 [t1, cutoff), and the number of trees is chosen by early stopping on users held out of that same window.
 """
 
+import copy
 import logging
 import os
 from dataclasses import asdict, replace
@@ -429,6 +430,12 @@ class LightGBMRecommender:
         post_ids = self.tables.post_ids[posts[top]].tolist()
         reasons = self.reasons(features[top], posts[top])
         return post_ids, dict(zip(post_ids, reasons, strict=True))
+
+    def with_posts(self, posts: pd.DataFrame) -> "LightGBMRecommender":
+        """A copy that can also rank these posts, created after training and known by their content only."""
+        fresh = copy.copy(self)
+        fresh.tables = self.tables.with_posts(posts)
+        return fresh
 
     def reasons(self, features: np.ndarray, posts: np.ndarray) -> list[str]:
         """A short reason per row from its strongest positive feature contributions (SHAP values)."""

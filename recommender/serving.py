@@ -2,6 +2,8 @@
 
 Web processes learn about a newly activated version through a short-lived shared cache entry (a few seconds),
 so activation needs no restart; the artifact itself is read from storage once per process and version.
+Posts written after training are added to the loaded model by their content every minute or so
+(RECOMMENDER_FRESH_POSTS_SECONDS), so a new post can be ranked long before the next retraining.
 """
 
 import logging
@@ -11,8 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.cache import cache
 
+from .data import posts_created_after
 from .models import ModelVersion
 from .registry import artifact_read
 
@@ -23,6 +27,8 @@ ACTIVE_VERSION_CACHE_SECONDS = 5
 # A broken artifact is not re-read on every request; it is retried after this long.
 FAILED_LOAD_RETRY_SECONDS = 60
 NO_ACTIVE_VERSION = 0
+# At most this many of the newest posts created after training are added to a loaded model.
+FRESH_POSTS_LIMIT = 5000
 
 
 class ModelUnavailable(Exception):
@@ -55,19 +61,44 @@ def active_version_forget() -> None:
 
 
 class _LoadedModels:
-    """Recommenders of this process keyed by version id; the last few used stay in memory."""
+    """Recommenders of this process keyed by version id; the last few used stay in memory.
+
+    Each is kept as loaded (`_models`) and as served (`_fresh`: the loaded one plus the posts created since its
+    training, with the monotonic time of that refresh)."""
 
     max_versions = 2
 
     def __init__(self):
         self._lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
         self._models: dict[int, object] = {}
+        self._fresh: dict[int, tuple[float, object]] = {}
         self._failed_at: dict[int, float] = {}
 
     def get(self, version_id: int):
-        model = self._models.get(version_id)
-        if model is not None:
-            return model
+        loaded = self._models.get(version_id) or self._load(version_id)
+        refreshed_at, model = self._fresh.get(version_id, (None, loaded))
+        stale = refreshed_at is None or time.monotonic() - refreshed_at >= settings.RECOMMENDER_FRESH_POSTS_SECONDS
+        # One thread refreshes; the others keep serving the previous copy meanwhile.
+        if stale and self._refresh_lock.acquire(blocking=False):
+            try:
+                model = self._with_new_posts(loaded, model)
+                self._fresh[version_id] = (time.monotonic(), model)
+            finally:
+                self._refresh_lock.release()
+        return model
+
+    @staticmethod
+    def _with_new_posts(loaded, current):
+        """The loaded model plus the newest posts created after its training; the current copy if that fails."""
+        try:
+            posts = posts_created_after(loaded.tables.at, limit=FRESH_POSTS_LIMIT)
+            return loaded.with_posts(posts) if len(posts) else loaded
+        except Exception:
+            logger.exception("recommender: cannot add new posts to the model; serving it without them")
+            return current
+
+    def _load(self, version_id: int):
         with self._lock:
             if version_id in self._models:
                 return self._models[version_id]
@@ -82,7 +113,9 @@ class _LoadedModels:
                 self._failed_at[version_id] = time.monotonic()
                 raise ModelUnavailable("artifact_unreadable")
             if len(self._models) >= self.max_versions:
-                self._models.pop(next(iter(self._models)))
+                evicted = next(iter(self._models))
+                self._models.pop(evicted)
+                self._fresh.pop(evicted, None)
             self._models[version_id] = model
             logger.info("recommender: loaded model version %s", version_id)
             return model
@@ -90,6 +123,7 @@ class _LoadedModels:
     def clear(self):
         with self._lock:
             self._models.clear()
+            self._fresh.clear()
             self._failed_at.clear()
 
 

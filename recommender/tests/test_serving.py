@@ -2,11 +2,14 @@ import numpy as np
 import pytest
 from django.test import override_settings
 
+from posts.models import Topic
+from recommender.data import load_frames
+from recommender.generator import NetworkSpec, generate_network, write_network
 from recommender.models import ModelVersion
 from recommender.ranker import LightGBMRecommender
 from recommender.registry import artifact_write
 from recommender.serving import ModelUnavailable, active_version_id, loaded_models, rank_for_user
-from tests.factories import ModelVersionFactory
+from tests.factories import ModelVersionFactory, PostFactory
 
 from .model_frames import synthetic_frames
 
@@ -70,3 +73,24 @@ def test_ranking_within_the_time_budget(trained):
     store(trained)
     page = rank_for_user(user_id=3, k=5, exclude_post_ids=set(), time_budget_ms=5000)
     assert len(page.post_ids) == 5
+
+
+@override_settings(RECOMMENDER_FRESH_POSTS_SECONDS=0)
+def test_posts_written_after_training_are_ranked_without_retraining():
+    write_network(generate_network(NetworkSpec(users=80, posts=200, seed=3)))
+    frames = load_frames()
+    model = LightGBMRecommender(validate_strategies=False)
+    model.fit(frames, frames.interaction_times().max() + np.timedelta64(1, "s"))
+    store(model)
+    follower_id, author_id = (int(i) for i in frames.follows[["follower_id", "followee_id"]].iloc[0])
+    topic = Topic.objects.first()
+
+    first = PostFactory(author_id=author_id, topic=topic)
+    ranked = rank_for_user(user_id=follower_id, k=1000, exclude_post_ids=set()).post_ids
+    later = PostFactory(author_id=author_id, topic=topic)
+    ranked_later = rank_for_user(user_id=follower_id, k=1000, exclude_post_ids=set()).post_ids
+
+    assert first.pk not in model.tables.post_ids  # unknown to the trained model: added by its content
+    assert first.pk in ranked  # a followed author's newest posts are candidates
+    assert later.pk not in ranked and {first.pk, later.pk} <= set(ranked_later)
+
