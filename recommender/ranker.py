@@ -86,6 +86,16 @@ def _posts_by_user(events: pd.DataFrame) -> dict[int, np.ndarray]:
     return {int(user): posts.to_numpy(np.int64) for user, posts in events.groupby("user_id")["post_id"]}
 
 
+def one_post_per_author_first(order: np.ndarray, authors: np.ndarray) -> np.ndarray:
+    """`order` (positions, best first) with each author's best post ahead of their further ones, so that a page
+    shows as many different people as the candidates allow; the rest keep their order after them."""
+    ordered_authors = authors[order]
+    _, first_index = np.unique(ordered_authors, return_index=True)
+    first = np.zeros(len(order), dtype=bool)
+    first[first_index] = True
+    return np.concatenate([order[first], order[~first]])
+
+
 class LightGBMRecommender:
     """Implements recommender.evaluation.Recommender, plus rank_user() for serving and save()/load()."""
 
@@ -426,7 +436,7 @@ class LightGBMRecommender:
             return [], {}
         features = pair_features(self.tables, np.full(len(posts), user), posts, timezone.now())
         scores = self.feed_model.booster_.predict(features)
-        top = np.argsort(-scores)[:k]
+        top = one_post_per_author_first(np.argsort(-scores), self.tables.post_author[posts])[:k]
         post_ids = self.tables.post_ids[posts[top]].tolist()
         reasons = self.reasons(features[top], posts[top])
         return post_ids, dict(zip(post_ids, reasons, strict=True))

@@ -6,7 +6,7 @@ import pytest
 
 from recommender.baselines import baseline_recommenders
 from recommender.evaluation import evaluate
-from recommender.ranker import LightGBMRecommender
+from recommender.ranker import LightGBMRecommender, one_post_per_author_first
 
 from .model_frames import synthetic_frames
 
@@ -50,6 +50,18 @@ def test_rank_user_returns_unseen_posts_with_reasons(fitted, frames):
     post_ids, reasons = fitted.rank_user(user_id=1, k=5, exclude_post_ids=seen)
     assert len(post_ids) == 5 and not seen & set(post_ids)
     assert set(reasons) == set(post_ids) and all(reasons.values())
+
+
+def test_a_page_shows_each_authors_best_post_before_anyones_second():
+    order = np.array([4, 0, 3, 1, 2])  # positions, best first
+    authors = np.array([7, 8, 9, 7, 7])  # author of position 0..4
+    assert one_post_per_author_first(order, authors).tolist() == [4, 1, 2, 0, 3]
+
+
+def test_ranked_pages_spread_over_authors(fitted, frames):
+    post_ids, _ = fitted.rank_user(user_id=2, k=5, exclude_post_ids=set())
+    authors = frames.posts.set_index("post_id").loc[post_ids, "author_id"]
+    assert authors.is_unique
 
 
 def test_new_user_is_served_from_popularity(fitted):
