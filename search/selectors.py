@@ -1,5 +1,9 @@
-"""Search over users, communities and posts: PostgreSQL full-text search, icontains elsewhere."""
+"""Search over users, communities and posts: PostgreSQL full-text search, icontains elsewhere.
 
+People and communities match word prefixes (names are typed as you go); posts take web-search syntax
+("quoted phrases", -excluded words)."""
+
+import re
 from functools import reduce
 from operator import and_, or_
 
@@ -27,20 +31,31 @@ def _query(text: str) -> SearchQuery:
     return SearchQuery(text, config=CONFIG, search_type="websearch")
 
 
+def _prefix_query(text: str) -> SearchQuery:
+    """Every word as a prefix, so that names match as they are typed ("ali" finds alice). Only letters and digits
+    reach the raw tsquery syntax."""
+    words = re.findall(r"[^\W_]+", text)
+    if not words:
+        return _query(text)
+    return SearchQuery(" & ".join(f"{word}:*" for word in words), config=CONFIG, search_type="raw")
+
+
 def _words_match(text: str, *fields: str) -> Q:
     """The fallback: every word appears (case-insensitively) in one of the fields."""
     return reduce(and_, (reduce(or_, (Q(**{f"{f}__icontains": w}) for f in fields)) for w in text.split()))
 
 
-def _ranked(qs, *, text: str, fields: tuple[str, ...], fallback_order: tuple[str, ...], match: Q | None = None):
+def _ranked(
+    qs, *, text: str, fields: tuple[str, ...], fallback_order: tuple[str, ...], query=_query, match: Q | None = None
+):
     """Rows matching `text` in `fields`, best first. `match` replaces the default one-vector filter."""
     if not settings.IS_POSTGRES:
         return qs.filter(_words_match(text, *fields)).order_by(*fallback_order)
     if match is None:
-        qs = qs.alias(search_vector=_vector(*fields)).filter(search_vector=_query(text))
+        qs = qs.alias(search_vector=_vector(*fields)).filter(search_vector=query(text))
     else:
         qs = qs.filter(match)
-    return qs.annotate(rank=SearchRank(_vector(*fields), _query(text))).order_by("-rank", *fallback_order)
+    return qs.annotate(rank=SearchRank(_vector(*fields), query(text))).order_by("-rank", *fallback_order)
 
 
 def search_users(*, text: str, viewer=None) -> QuerySet[User]:
@@ -52,11 +67,16 @@ def search_users(*, text: str, viewer=None) -> QuerySet[User]:
     if hidden:
         qs = qs.exclude(pk__in=hidden)
     # Two single-table matches, so that each can use its own index (an OR across a join could not).
-    by_username = User.objects.alias(v=_vector("username")).filter(v=_query(text)).values("pk")
-    by_display_name = Profile.objects.alias(v=_vector("display_name")).filter(v=_query(text)).values("user_id")
+    by_username = User.objects.alias(v=_vector("username")).filter(v=_prefix_query(text)).values("pk")
+    by_display_name = Profile.objects.alias(v=_vector("display_name")).filter(v=_prefix_query(text)).values("user_id")
     match = Q(pk__in=by_username) | Q(pk__in=by_display_name)
     return _ranked(
-        qs, text=text, fields=("username", "profile__display_name"), match=match, fallback_order=("username",)
+        qs,
+        text=text,
+        fields=("username", "profile__display_name"),
+        query=_prefix_query,
+        match=match,
+        fallback_order=("username",),
     )
 
 
@@ -65,7 +85,7 @@ def search_communities(*, text: str) -> QuerySet[Community]:
     qs = community_list()
     if not text:
         return qs.none()
-    return _ranked(qs, text=text, fields=("name", "description"), fallback_order=("name", "id"))
+    return _ranked(qs, text=text, fields=("name", "description"), query=_prefix_query, fallback_order=("name", "id"))
 
 
 def search_posts(*, text: str, viewer=None) -> QuerySet[Post]:

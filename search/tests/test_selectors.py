@@ -55,6 +55,17 @@ def test_users_by_username_or_display_name_without_blocked(user):
     assert set(search_users(text="gardener", viewer=None)) == {alice, gardener, hidden}
 
 
+@postgres_only
+def test_people_and_communities_match_as_names_are_typed(user):
+    alice = UserFactory(username="alice", profile__display_name="Alice Gardener")
+    UserFactory(username="bob", profile__display_name="Bob Builder")
+    chess = CommunityFactory(name="Chess club", description="")
+    assert list(search_users(text="ali", viewer=user)) == [alice]
+    assert list(search_users(text="Alice gard", viewer=user)) == [alice]
+    assert list(search_communities(text="che")) == [chess]
+    assert not search_users(text="'&|!:*()", viewer=user).exists()  # tsquery syntax is not passed through
+
+
 def test_communities_by_name_or_description_with_member_counts():
     chess = CommunityFactory(name="Chess club", description="We play on Sundays")
     CommunityFactory(name="Bridge", description="Cards")
@@ -74,9 +85,10 @@ def test_fallback_without_postgres_matches_every_word(settings, user):
     PostFactory(text="Garden tomatoes in July")
     PostFactory(text="Tomatoes from the shop")
     assert texts(search_posts(text="tomatoes garden", viewer=user)) == ["Garden tomatoes in July"]
-    assert [u.username for u in search_users(text="lic", viewer=user)] == []
-    UserFactory(username="alicia")
-    assert [u.username for u in search_users(text="lic", viewer=user)] == ["alicia"]
+    # "ixq" is in no name Faker makes (the factories' display names are random people's names).
+    assert [u.username for u in search_users(text="ixq", viewer=user)] == []
+    UserFactory(username="alixqa")
+    assert [u.username for u in search_users(text="ixq", viewer=user)] == ["alixqa"]
 
 
 @postgres_only
