@@ -20,7 +20,7 @@ from comments.models import Comment
 from communities.models import Community, Membership
 from messaging.models import Conversation, Message, Participant
 from posts.models import Like, Post, PostView, Repost, Topic
-from recommender.data import Frames, bulk_insert, next_ids, reset_sequences
+from recommender.data import Frames, bulk_insert, next_ids, reset_sequences, statistics_refresh
 from recommender.simulation import HiddenPreferences, pair_keys, sigmoid
 
 TOPICS = ["business", "covid", "entertainment", "sport", "politics", "tech", "movie"]
@@ -561,6 +561,7 @@ def write_network(network: Network, *, progress=None) -> dict[str, int]:
             if progress:
                 progress(name, counts[name])
         reset_sequences([model for name, model in WRITE_ORDER if name in EXPLICIT_IDS])
+    statistics_refresh([model for _, model in WRITE_ORDER])
     network.hidden.save()
     return counts
 

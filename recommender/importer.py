@@ -24,7 +24,7 @@ from tqdm import tqdm
 from accounts.models import Profile, User
 from communities.models import Community
 from posts.models import POST_MAX_LENGTH, Like, Post, PostView, Topic
-from recommender.data import _frame_from_queryset, bulk_insert, constraints_rebuilt_in_bulk
+from recommender.data import _frame_from_queryset, bulk_insert, constraints_rebuilt_in_bulk, statistics_refresh
 
 IMPORTER_USERNAME = "importer"
 MAX_FIELD_LENGTH = 200  # every field but a post's text
@@ -346,6 +346,7 @@ def import_dataset(directory, *, skip_invalid: bool = False, progress: bool = Tr
         user_ids = _external_ids(User)
         report.created["posts"] = _write_posts(posts, feed, user_ids)
         report.created["views"], report.created["likes"] = _write_feed(feed, user_ids, _external_ids(Post))
+    statistics_refresh([User, Profile, Post, PostView, Like])
     return report
 
 
