@@ -5,7 +5,7 @@ the cost does not grow with Python loops over rows; the results are small tables
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connections, transaction
@@ -13,13 +13,13 @@ from django.db import connections, transaction
 from accounts.models import Profile, User
 from communities.models import Community
 from messaging.models import Message
-from posts.models import Like, Post, PostView, Topic
+from posts.models import Like, Post, Topic
 from socialnet.db import bulk_read_alias
 
-from .models import Activity, Experiment
+from . import rollups
+from .models import Experiment
 
 CACHE_SECONDS = 300
-LIKE_WINDOW = "1 hour"
 
 
 @dataclass(frozen=True)
@@ -54,44 +54,65 @@ def _ratio(numerator: int, denominator: int) -> float | None:
 
 def _bounds(start: date, end: date) -> dict:
     """The inclusive day range as half-open UTC datetimes."""
-    return {
-        "start": datetime.combine(start, time.min, tzinfo=UTC),
-        "end": datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
-        "first_day": start,
-        "last_day": end,
-    }
+    range_start, range_end = rollups.day_bounds(start, end)
+    return {"start": range_start, "end": range_end, "first_day": start, "last_day": end}
+
+
+HEADLINE_WINDOWS = {"dau": 1, "wau": 7, "mau": 30}
+WEEKDAY_USERS = ", ".join(f"count(*) FILTER (WHERE days & {1 << weekday} <> 0)" for weekday in range(7))
+
+
+def _activity_first_day(start: date, end: date) -> date:
+    """The first day the activity tables read: the range's, or earlier for the headline windows."""
+    return min(start, end - timedelta(days=max(HEADLINE_WINDOWS.values()) - 1))
+
+
+def _activity_periods(start: date, end: date) -> list[tuple[str, date, date, int]]:
+    """(kind, period, week, days): which days of which week each period counts, as ActiveUserWeek masks. Kinds:
+    week and month (cut to the range), and the headline windows ending on the range's last day."""
+    masks: dict[tuple[str, date, date], int] = {}
+    for day in rollups.days_between(_activity_first_day(start, end), end):
+        week, bit = rollups.week_start(day), 1 << day.weekday()
+        periods = [(name, end) for name, days in HEADLINE_WINDOWS.items() if (end - day).days < days]
+        if day >= start:
+            periods += [("week", week), ("month", day.replace(day=1))]
+        for kind, period in periods:
+            masks[kind, period, week] = masks.get((kind, period, week), 0) | bit
+    return [(kind, period, week, days) for (kind, period, week), days in masks.items()]
 
 
 def activity_tables(start: date, end: date) -> list[Table]:
     """Distinct active users (anyone with a recorded action) per day, week and month, and headline DAU/WAU/MAU."""
+    active_weeks, params = rollups.active_weeks_sql(_activity_first_day(start, end), end, using=bulk_read_alias())
+    kinds, periods, weeks, masks = zip(*_activity_periods(start, end), strict=True)
     rows = _fetch(
         f"""
-        WITH user_days AS (
-            SELECT DISTINCT actor_id, (created_at AT TIME ZONE 'UTC')::date AS day
-            FROM {Activity._meta.db_table}
-            WHERE created_at >= %(start)s AND created_at < %(end)s AND actor_id IS NOT NULL
-        ), periods AS (
-            SELECT actor_id, day, date_trunc('week', day)::date AS week, date_trunc('month', day)::date AS month
-            FROM user_days
+        WITH active_weeks AS ({active_weeks}),
+        periods (kind, period, week, days) AS (
+            SELECT * FROM unnest(%(kinds)s::text[], %(periods)s::date[], %(weeks)s::date[], %(masks)s::int[])
         )
-        SELECT day, week, month, count(DISTINCT actor_id)
-        FROM periods
-        GROUP BY GROUPING SETS ((day), (week), (month))
-        ORDER BY day, week, month
+        -- Users per weekday of each week: rolled-up and live rows of one user never share a day.
+        SELECT 'weekdays', week, ARRAY[{WEEKDAY_USERS}] FROM active_weeks GROUP BY week
+        UNION ALL
+        SELECT p.kind, p.period, ARRAY[count(DISTINCT a.user_id)]
+        FROM active_weeks a JOIN periods p ON p.week = a.week AND a.days & p.days <> 0
+        GROUP BY p.kind, p.period
         """,
-        _bounds(start, end),
+        {**params, "kinds": list(kinds), "periods": list(periods), "weeks": list(weeks), "masks": list(masks)},
     )
-    headline = _fetch(
-        f"""
-        SELECT count(DISTINCT actor_id) FILTER (WHERE created_at >= %(end)s - interval '1 day'),
-               count(DISTINCT actor_id) FILTER (WHERE created_at >= %(end)s - interval '7 days'),
-               count(DISTINCT actor_id)
-        FROM {Activity._meta.db_table}
-        WHERE created_at >= %(end)s - interval '30 days' AND created_at < %(end)s AND actor_id IS NOT NULL
-        """,
-        _bounds(start, end),
-    )[0]
-    dau, wau, mau = headline
+    users = {(kind, period): counts for kind, period, counts in rows}
+    daily = sorted(
+        (week + timedelta(days=weekday), n)
+        for (kind, week), counts in users.items()
+        if kind == "weekdays"
+        for weekday, n in enumerate(counts)
+        if n and start <= week + timedelta(days=weekday) <= end
+    )
+    dau, wau, mau = (users.get((name, end), [0])[0] for name in HEADLINE_WINDOWS)
+
+    def per(kind):
+        return sorted([_iso(period), counts[0]] for (k, period), counts in users.items() if k == kind)
+
     return [
         Table(
             "active_headline",
@@ -104,11 +125,9 @@ def activity_tables(start: date, end: date) -> list[Table]:
                 ["DAU/MAU", _ratio(dau, mau)],
             ],
         ),
-        Table("dau", "Daily active users", ["day", "users"], [[_iso(d), n] for d, _, _, n in rows if d]),
-        Table(
-            "wau", "Weekly active users (weeks starting)", ["week", "users"], [[_iso(w), n] for d, w, _, n in rows if w]
-        ),
-        Table("mau", "Monthly active users", ["month", "users"], [[_iso(m), n] for _, _, m, n in rows if m]),
+        Table("dau", "Daily active users", ["day", "users"], [[_iso(d), n] for d, n in daily]),
+        Table("wau", "Weekly active users (weeks starting)", ["week", "users"], per("week")),
+        Table("mau", "Monthly active users", ["month", "users"], per("month")),
     ]
 
 
@@ -205,6 +224,7 @@ def topic_tables(start: date, end: date) -> list[Table]:
 
 def retention_tables(start: date, end: date) -> list[Table]:
     """Weekly sign-up cohorts: the share of each cohort active (any recorded action) in week 0, 1, ... after joining."""
+    active_weeks, params = rollups.active_weeks_sql(start, end, using=bulk_read_alias())
     rows = _fetch(
         f"""
         WITH cohort AS (
@@ -212,17 +232,15 @@ def retention_tables(start: date, end: date) -> list[Table]:
                    count(*) OVER (PARTITION BY date_trunc('week', date_joined AT TIME ZONE 'UTC')) AS size
             FROM {User._meta.db_table}
             WHERE date_joined >= %(start)s AND date_joined < %(end)s
-        ), active_weeks AS (
-            SELECT DISTINCT a.actor_id AS user_id, date_trunc('week', a.created_at AT TIME ZONE 'UTC')::date AS week
-            FROM {Activity._meta.db_table} a JOIN cohort c ON c.user_id = a.actor_id
-            WHERE a.created_at >= %(start)s AND a.created_at < %(end)s
+        ), cohort_weeks AS (
+            SELECT DISTINCT a.user_id, a.week FROM ({active_weeks}) AS a JOIN cohort c ON c.user_id = a.user_id
         )
         SELECT c.cohort_week, max(c.size), (aw.week - c.cohort_week) / 7 AS week_number, count(DISTINCT aw.user_id)
-        FROM cohort c LEFT JOIN active_weeks aw ON aw.user_id = c.user_id AND aw.week >= c.cohort_week
+        FROM cohort c LEFT JOIN cohort_weeks aw ON aw.user_id = c.user_id AND aw.week >= c.cohort_week
         GROUP BY c.cohort_week, week_number
         ORDER BY c.cohort_week, week_number
         """,
-        _bounds(start, end),
+        {**params, **_bounds(start, end)},
     )
     weeks = max((w for _, _, w, _ in rows if w is not None), default=0)
     cohorts: dict[date, list] = {}
@@ -240,48 +258,27 @@ def retention_tables(start: date, end: date) -> list[Table]:
     ]
 
 
-def _feed_pages_cte(where: str) -> str:
-    """Feed pages with hits: a page is the impressions sharing page_id; an impression is liked when its user likes
-    the post within one hour of being shown (a like can exist only once per user and post)."""
-    return f"""
-        WITH impressions AS (
-            SELECT v.page_id, v.user_id, v.viewed_at, v.model_version, v.experiment, v.experiment_group,
-                   (l.id IS NOT NULL) AS liked
-            FROM {PostView._meta.db_table} v
-            LEFT JOIN {Like._meta.db_table} l
-                ON l.user_id = v.user_id AND l.post_id = v.post_id
-               AND l.created_at >= v.viewed_at AND l.created_at <= v.viewed_at + interval '{LIKE_WINDOW}'
-            WHERE v.source = '{PostView.Source.FEED}' AND v.page_id IS NOT NULL AND {where}
-        ), pages AS (
-            SELECT page_id, min(user_id) AS user_id, (min(viewed_at) AT TIME ZONE 'UTC')::date AS day,
-                   min(model_version) AS model_version, min(experiment) AS experiment,
-                   min(experiment_group) AS experiment_group,
-                   count(*) AS impressions, count(*) FILTER (WHERE liked) AS liked, bool_or(liked) AS hit
-            FROM impressions GROUP BY page_id
-        )
-    """
-
-
 def feed_tables(start: date, end: date) -> list[Table]:
     """Online hitrate@5 (share of pages with a like within the hour) and CTR (liked impressions / impressions)."""
+    feed_days, params = rollups.feed_days_sql(start, end, using=bulk_read_alias())
     rows = _fetch(
-        _feed_pages_cte("v.viewed_at >= %(start)s AND v.viewed_at < %(end)s")
-        + """
+        f"""
+        WITH feed_days AS ({feed_days})
         SELECT CASE WHEN GROUPING(day) = 0 THEN 'day' WHEN GROUPING(model_version) = 0 THEN 'model'
                     ELSE 'experiment' END AS cut,
                day, model_version, experiment, experiment_group,
-               count(*), count(*) FILTER (WHERE hit), sum(impressions), sum(liked)
-        FROM pages
+               sum(pages), sum(hits), sum(impressions), sum(liked_impressions)
+        FROM feed_days
         GROUP BY GROUPING SETS ((day), (model_version), (experiment, experiment_group))
         ORDER BY cut, day, model_version, experiment, experiment_group
         """,
-        _bounds(start, end),
+        params,
     )
     names = dict(Experiment.objects.filter(id__in={r[3] for r in rows if r[3]}).values_list("id", "name"))
     metric_columns = ["pages", "hits", "hitrate_at_5", "impressions", "liked_impressions", "ctr"]
 
     def metrics(pages, hits, impressions, liked):
-        impressions, liked = int(impressions), int(liked)
+        pages, hits, impressions, liked = int(pages), int(hits), int(impressions), int(liked)
         return [pages, hits, _ratio(hits, pages), impressions, liked, _ratio(liked, impressions)]
 
     return [
@@ -348,7 +345,11 @@ def experiment_bucket_stats(*, experiment: Experiment, test_buckets: int) -> lis
     modulo test_buckets, so users spread evenly over the buckets of each group.
     """
     rows = _fetch(
-        _feed_pages_cte("v.experiment = %(experiment)s AND v.viewed_at >= %(started)s AND v.viewed_at < %(stopped)s")
+        rollups.feed_pages_cte(
+            "v.experiment = %(experiment)s AND v.viewed_at >= %(started)s - %(page_span)s "
+            "AND v.viewed_at < %(stopped)s + %(page_span)s",
+            "first_viewed_at >= %(started)s AND first_viewed_at < %(stopped)s",
+        )
         + """
         SELECT experiment_group,
                ('x' || substr(encode(sha256(convert_to(%(salt)s || ':' || user_id::text, 'UTF8')), 'hex'), 1, 15))
@@ -364,6 +365,8 @@ def experiment_bucket_stats(*, experiment: Experiment, test_buckets: int) -> lis
             "stopped": experiment.stopped_at or datetime.max.replace(tzinfo=UTC),
             "salt": experiment.salt,
             "test_buckets": test_buckets,
+            "page_span": rollups.PAGE_SPAN,
+            "like_window": rollups.LIKE_WINDOW,
         },
     )
     return [
