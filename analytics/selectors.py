@@ -58,76 +58,88 @@ def _bounds(start: date, end: date) -> dict:
     return {"start": range_start, "end": range_end, "first_day": start, "last_day": end}
 
 
-HEADLINE_WINDOWS = {"dau": 1, "wau": 7, "mau": 30}
-WEEKDAY_USERS = ", ".join(f"count(*) FILTER (WHERE days & {1 << weekday} <> 0)" for weekday in range(7))
-
-
-def _activity_first_day(start: date, end: date) -> date:
-    """The first day the activity tables read: the range's, or earlier for the headline windows."""
-    return min(start, end - timedelta(days=max(HEADLINE_WINDOWS.values()) - 1))
-
-
-def _activity_periods(start: date, end: date) -> list[tuple[str, date, date, int]]:
-    """(kind, period, week, days): which days of which week each period counts, as ActiveUserWeek masks. Kinds:
-    week and month (cut to the range), and the headline windows ending on the range's last day."""
-    masks: dict[tuple[str, date, date], int] = {}
-    for day in rollups.days_between(_activity_first_day(start, end), end):
-        week, bit = rollups.week_start(day), 1 << day.weekday()
-        periods = [(name, end) for name, days in HEADLINE_WINDOWS.items() if (end - day).days < days]
-        if day >= start:
-            periods += [("week", week), ("month", day.replace(day=1))]
-        for kind, period in periods:
-            masks[kind, period, week] = masks.get((kind, period, week), 0) | bit
-    return [(kind, period, week, days) for (kind, period, week), days in masks.items()]
+HEADLINE_WINDOWS = {"DAU (last day)": 1, "WAU (last 7 days)": 7, "MAU (last 30 days)": 30}
+WEEKDAY_USERS = ", ".join(f"count(*) FILTER (WHERE a.days & {1 << weekday} <> 0)" for weekday in range(7))
 
 
 def activity_tables(start: date, end: date) -> list[Table]:
-    """Distinct active users (anyone with a recorded action) per day, week and month, and headline DAU/WAU/MAU."""
-    active_weeks, params = rollups.active_weeks_sql(_activity_first_day(start, end), end, using=bulk_read_alias())
-    kinds, periods, weeks, masks = zip(*_activity_periods(start, end), strict=True)
+    """Distinct active users (anyone with a recorded action) per day, week and month, and headline DAU/WAU/MAU.
+
+    Reads ActiveUserWeek masks: the range's days of each week and of each month (a week may straddle two) are
+    masks too, computed here. The headline windows end on the last day; they fit in one bigint per user, bit i
+    being the i-th day from the Monday of the longest window."""
+    headline_week = rollups.week_start(end - timedelta(days=max(HEADLINE_WINDOWS.values()) - 1))
+    range_weeks = rollups.week_masks(rollups.days_between(start, end))
+    range_months: dict[tuple[date, date], int] = {}
+    for day in rollups.days_between(start, end):
+        key = (day.replace(day=1), rollups.week_start(day))
+        range_months[key] = range_months.get(key, 0) | 1 << day.weekday()
+    headline_users = ", ".join(
+        f"count(*) FILTER (WHERE days & {sum(1 << ((end - headline_week).days - n) for n in range(window))} <> 0)"
+        for window in HEADLINE_WINDOWS.values()
+    )
+    active_weeks, params = rollups.active_weeks_sql(min(start, headline_week), end, using=bulk_read_alias())
     rows = _fetch(
         f"""
         WITH active_weeks AS ({active_weeks}),
-        periods (kind, period, week, days) AS (
-            SELECT * FROM unnest(%(kinds)s::text[], %(periods)s::date[], %(weeks)s::date[], %(masks)s::int[])
+        range_weeks (week, days) AS (SELECT * FROM unnest(%(range_weeks)s::date[], %(range_week_masks)s::int[])),
+        range_months (month, week, days) AS (
+            SELECT * FROM unnest(%(range_months)s::date[], %(range_month_weeks)s::date[], %(range_month_masks)s::int[])
         )
-        -- Users per weekday of each week: rolled-up and live rows of one user never share a day.
-        SELECT 'weekdays', week, ARRAY[{WEEKDAY_USERS}] FROM active_weeks GROUP BY week
+        -- Rolled-up and live rows of one user and week have disjoint days: count users per weekday with count(*).
+        SELECT 'week', a.week, ARRAY[count(DISTINCT a.user_id), {WEEKDAY_USERS}]
+        FROM active_weeks a JOIN range_weeks r ON r.week = a.week AND a.days & r.days <> 0
+        GROUP BY a.week
         UNION ALL
-        SELECT p.kind, p.period, ARRAY[count(DISTINCT a.user_id)]
-        FROM active_weeks a JOIN periods p ON p.week = a.week AND a.days & p.days <> 0
-        GROUP BY p.kind, p.period
+        SELECT 'month', m.month, ARRAY[count(DISTINCT a.user_id)]
+        FROM active_weeks a JOIN range_months m ON m.week = a.week AND a.days & m.days <> 0
+        GROUP BY m.month
+        UNION ALL
+        SELECT 'headline', %(end)s, ARRAY[{headline_users}]
+        FROM (
+            SELECT user_id, bit_or(days::bigint << (week - %(headline_week)s)) AS days
+            FROM active_weeks WHERE week >= %(headline_week)s GROUP BY user_id
+        ) AS users
         """,
-        {**params, "kinds": list(kinds), "periods": list(periods), "weeks": list(weeks), "masks": list(masks)},
+        {
+            **params,
+            "range_weeks": list(range_weeks),
+            "range_week_masks": list(range_weeks.values()),
+            "range_months": [month for month, _ in range_months],
+            "range_month_weeks": [week for _, week in range_months],
+            "range_month_masks": list(range_months.values()),
+            "headline_week": headline_week,
+            "end": end,
+        },
     )
-    users = {(kind, period): counts for kind, period, counts in rows}
-    daily = sorted(
-        (week + timedelta(days=weekday), n)
-        for (kind, week), counts in users.items()
-        if kind == "weekdays"
-        for weekday, n in enumerate(counts)
-        if n and start <= week + timedelta(days=weekday) <= end
-    )
-    dau, wau, mau = (users.get((name, end), [0])[0] for name in HEADLINE_WINDOWS)
-
-    def per(kind):
-        return sorted([_iso(period), counts[0]] for (k, period), counts in users.items() if k == kind)
-
+    weekly = sorted((period, counts) for kind, period, counts in rows if kind == "week")
+    headline = next(counts for kind, _, counts in rows if kind == "headline")
+    dau, _, mau = headline
     return [
         Table(
             "active_headline",
             f"Active users up to {end.isoformat()}",
             ["metric", "users"],
+            [*map(list, zip(HEADLINE_WINDOWS, headline, strict=True)), ["DAU/MAU", _ratio(dau, mau)]],
+        ),
+        Table(
+            "dau",
+            "Daily active users",
+            ["day", "users"],
             [
-                ["DAU (last day)", dau],
-                ["WAU (last 7 days)", wau],
-                ["MAU (last 30 days)", mau],
-                ["DAU/MAU", _ratio(dau, mau)],
+                [_iso(week + timedelta(days=weekday)), users]
+                for week, counts in weekly
+                for weekday, users in enumerate(counts[1:])
+                if users and start <= week + timedelta(days=weekday) <= end
             ],
         ),
-        Table("dau", "Daily active users", ["day", "users"], [[_iso(d), n] for d, n in daily]),
-        Table("wau", "Weekly active users (weeks starting)", ["week", "users"], per("week")),
-        Table("mau", "Monthly active users", ["month", "users"], per("month")),
+        Table("wau", "Weekly active users (weeks starting)", ["week", "users"], [[_iso(w), c[0]] for w, c in weekly]),
+        Table(
+            "mau",
+            "Monthly active users",
+            ["month", "users"],
+            sorted([_iso(month), counts[0]] for kind, month, counts in rows if kind == "month"),
+        ),
     ]
 
 
@@ -233,7 +245,7 @@ def retention_tables(start: date, end: date) -> list[Table]:
             FROM {User._meta.db_table}
             WHERE date_joined >= %(start)s AND date_joined < %(end)s
         ), cohort_weeks AS (
-            SELECT DISTINCT a.user_id, a.week FROM ({active_weeks}) AS a JOIN cohort c ON c.user_id = a.user_id
+            SELECT DISTINCT user_id, week FROM ({active_weeks}) AS a WHERE user_id IN (SELECT user_id FROM cohort)
         )
         SELECT c.cohort_week, max(c.size), (aw.week - c.cohort_week) / 7 AS week_number, count(DISTINCT aw.user_id)
         FROM cohort c LEFT JOIN cohort_weeks aw ON aw.user_id = c.user_id AND aw.week >= c.cohort_week

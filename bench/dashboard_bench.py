@@ -1,16 +1,20 @@
 """Time the analytics dashboard over 1,000,000 activity rows and 1,000,000 feed impressions.
 
-    DATABASE_URL=postgres://... SECRET_KEY=dev DEBUG=1 .venv/bin/python bench/dashboard_bench.py [--rows N]
+    DATABASE_URL=postgres://... SECRET_KEY=dev DEBUG=1 .venv/bin/python bench/dashboard_bench.py [--rows N] [--runs N]
 
 Works in its own database (<name>_bench, kept between runs so the fill happens once), filled with SQL
-generate_series. Prints the time of the first (uncached) and of a cached dashboard request, and each metric's
-SQL time. It reports; it does not assert.
+generate_series. Rolls up every settled day first (`manage.py analytics_rollup`, timed), then prints each
+metric's SQL time, the experiment statistics' time, and the uncached dashboard request (cache cleared before
+each run, after one warm-up request) for the default 30-day range and a 90-day range: median and max of --runs
+runs, then one cached request. It reports; it does not assert.
 """
 
 import argparse
 import os
+import statistics
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -22,6 +26,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -90,9 +95,17 @@ def fill(rows: int) -> None:
         print(f"filled {connection.settings_dict['NAME']} in {time.perf_counter() - started:.1f}s")
 
 
+def timed(function, *args, **kwargs) -> float:
+    """Seconds that one call takes."""
+    began = time.perf_counter()
+    function(*args, **kwargs)
+    return time.perf_counter() - began
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="activity rows and feed impressions")
+    parser.add_argument("--runs", type=int, default=5, help="uncached dashboard requests per range")
     args = parser.parse_args()
     if not settings.IS_POSTGRES:
         sys.exit("The benchmark needs PostgreSQL (DATABASE_URL).")
@@ -104,6 +117,7 @@ def main() -> None:
     from accounts.models import User
     from analytics import selectors
     from analytics.forms import default_range
+    from analytics.models import Experiment
 
     staff, _ = User.objects.get_or_create(username="bench-staff", defaults={"is_staff": True})
     client = Client()
@@ -113,24 +127,32 @@ def main() -> None:
         activity_rows, impressions = cursor.fetchone()
     print(f"activity rows: {activity_rows:,}; feed impressions: {impressions:,}")
 
+    print(f"backfill (analytics_rollup, every settled day): {timed(call_command, 'analytics_rollup'):.1f} s")
+
     start, end = default_range()
     for metric, compute in selectors.METRICS.items():
-        began = time.perf_counter()
-        compute(start, end)
-        print(f"  {metric:<10} {1000 * (time.perf_counter() - began):7.0f} ms")
+        print(f"  {metric:<10} {1000 * timed(compute, start, end):7.0f} ms")
+    # The fill puts every impression in experiment 1, as if one experiment had run from the start.
+    experiment = Experiment(pk=1, name="bench", salt="bench", started_at=timezone.now() - timedelta(days=400))
+    stats_time = timed(selectors.experiment_bucket_stats, experiment=experiment, test_buckets=50)
+    print(f"  experiment statistics (all {impressions:,} impressions, raw) {1000 * stats_time:.0f} ms")
 
-    cache.clear()
     url = reverse("analytics:dashboard")
-    began = time.perf_counter()
-    response = client.get(url)
-    cold = time.perf_counter() - began
-    began = time.perf_counter()
-    client.get(url)
-    warm = time.perf_counter() - began
-    print(
-        f"dashboard {response.status_code}: uncached {cold * 1000:.0f} ms, cached {warm * 1000:.0f} ms "
-        f"({timezone.now():%Y-%m-%d})"
-    )
+    for label, query in [("default 30 days", {}), ("90 days", {"from": end - timedelta(days=89), "to": end})]:
+        status = client.get(url, query).status_code  # also warms the process up (templates, imports)
+        if status != 200:
+            sys.exit(f"The dashboard answered {status}.")
+        times = []
+        for _ in range(args.runs):
+            cache.clear()
+            times.append(timed(client.get, url, query))
+        cached = timed(client.get, url, query)
+        print(
+            f"dashboard {label}: uncached median "
+            f"{1000 * statistics.median(times):.0f} ms, max {1000 * max(times):.0f} ms ({args.runs} runs); "
+            f"cached {1000 * cached:.0f} ms"
+        )
+    print(f"({timezone.now():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":

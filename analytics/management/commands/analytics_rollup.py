@@ -47,4 +47,5 @@ class Command(BaseCommand):
                 chunk = days[offset : offset + DAYS_PER_TRANSACTION]
                 rollups.rollup_refresh(days=chunk)
                 progress.update(len(chunk))
+        rollups.rollup_tables_analyze()
         self.stdout.write(f"Rolled up {len(days)} days ({since} to {until}) in {time.perf_counter() - began:.1f} s.")
