@@ -171,3 +171,11 @@ def test_rollup_command_help(capsys):
     assert exited.value.code == 0
     help_text = capsys.readouterr().out
     assert "--since DATE" in help_text and "--until DATE" in help_text and "settled" in help_text
+
+
+def test_clearing_the_network_clears_its_roll_ups(log):
+    from recommender.generator import clear_network
+
+    rollups.rollup_refresh(days=[SUNDAY, MONDAY])
+    clear_network()
+    assert not RollupDay.objects.exists() and not FeedDay.objects.exists() and not ActiveUserWeek.objects.exists()
