@@ -59,86 +59,107 @@ def _bounds(start: date, end: date) -> dict:
 
 
 HEADLINE_WINDOWS = {"DAU (last day)": 1, "WAU (last 7 days)": 7, "MAU (last 30 days)": 30}
-WEEKDAY_USERS = ", ".join(f"count(*) FILTER (WHERE a.days & {1 << weekday} <> 0)" for weekday in range(7))
+# Rolled-up and live rows of one user and week have disjoint days, so users per weekday are counted rows.
+WEEKDAY_USERS = ", ".join(f"count(*) FILTER (WHERE days & {1 << weekday} <> 0)" for weekday in range(7))
+
+
+def _bits_set(column: str, count: int) -> str:
+    """SQL counting, for each of bits 0..count-1 of column, the rows that have it set."""
+    return ", ".join(f"count(*) FILTER (WHERE {column} & {1 << bit}::bigint <> 0)" for bit in range(count))
+
+
+def _activity_calendar(start: date, end: date, headline_week: date) -> tuple[list[date], list[date], list[tuple]]:
+    """The range's weeks and months (bit i of a user's bitmap stands for the i-th), and one row per week read:
+    (week, its bit, its days in the range, and for each of the at most two months it touches: the month's bit and
+    the week's days in that month and the range; then where the week's days go in the bigint of days since
+    headline_week, or None before it)."""
+    range_days = rollups.days_between(start, end)
+    weeks = sorted(rollups.week_masks(range_days))
+    months = sorted({day.replace(day=1) for day in range_days})
+    calendar = []
+    for week in sorted(rollups.week_masks(rollups.days_between(min(start, headline_week), end))):
+        month_days: dict[date, int] = {}  # the week's days in the range, per month
+        for day in (week + timedelta(days=n) for n in range(7)):
+            if start <= day <= end:
+                month_days[day.replace(day=1)] = month_days.get(day.replace(day=1), 0) | 1 << day.weekday()
+        week_bit = 1 << weeks.index(week) if month_days else 0
+        (month_bit_1, month_days_1), (month_bit_2, month_days_2), *_ = [
+            (1 << months.index(month), days) for month, days in month_days.items()
+        ] + [(0, 0), (0, 0)]
+        week_days = sum(month_days.values())
+        recent_shift = (week - headline_week).days if week >= headline_week else None
+        calendar.append((week, week_bit, week_days, month_bit_1, month_days_1, month_bit_2, month_days_2, recent_shift))
+    return weeks, months, calendar
 
 
 def activity_tables(start: date, end: date) -> list[Table]:
     """Distinct active users (anyone with a recorded action) per day, week and month, and headline DAU/WAU/MAU.
 
-    Reads ActiveUserWeek masks: the range's days of each week and of each month (a week may straddle two) are
-    masks too, computed here. The headline windows end on the last day; they fit in one bigint per user, bit i
-    being the i-th day from the Monday of the longest window."""
+    One pass over the ActiveUserWeek rows folds each user's weeks into bitmaps of the range's weeks and months
+    and of the days of the headline windows (see _activity_calendar), so that a user counts once per week, month
+    and window; users per day are counted per week."""
     headline_week = rollups.week_start(end - timedelta(days=max(HEADLINE_WINDOWS.values()) - 1))
-    range_weeks = rollups.week_masks(rollups.days_between(start, end))
-    range_months: dict[tuple[date, date], int] = {}
-    for day in rollups.days_between(start, end):
-        key = (day.replace(day=1), rollups.week_start(day))
-        range_months[key] = range_months.get(key, 0) | 1 << day.weekday()
-    headline_users = ", ".join(
-        f"count(*) FILTER (WHERE days & {sum(1 << ((end - headline_week).days - n) for n in range(window))} <> 0)"
-        for window in HEADLINE_WINDOWS.values()
-    )
+    weeks, months, calendar = _activity_calendar(start, end, headline_week)
     active_weeks, params = rollups.active_weeks_sql(min(start, headline_week), end, using=bulk_read_alias())
+    headline_masks = [sum(1 << ((end - headline_week).days - n) for n in range(w)) for w in HEADLINE_WINDOWS.values()]
+    columns = list(zip(*calendar, strict=True))
     rows = _fetch(
         f"""
         WITH active_weeks AS ({active_weeks}),
-        range_weeks (week, days) AS (SELECT * FROM unnest(%(range_weeks)s::date[], %(range_week_masks)s::int[])),
-        range_months (month, week, days) AS (
-            SELECT * FROM unnest(%(range_months)s::date[], %(range_month_weeks)s::date[], %(range_month_masks)s::int[])
+        calendar (week, week_bit, week_days, month_bit_1, month_days_1, month_bit_2, month_days_2, recent_shift) AS (
+            SELECT * FROM unnest(%(c0)s::date[], %(c1)s::bigint[], %(c2)s::int[], %(c3)s::int[], %(c4)s::int[],
+                                 %(c5)s::int[], %(c6)s::int[], %(c7)s::int[])
+        ), users AS (
+            SELECT bit_or(CASE WHEN a.days & c.week_days <> 0 THEN c.week_bit END) AS weeks,
+                   bit_or(CASE WHEN a.days & c.month_days_1 <> 0 THEN c.month_bit_1 END) AS months_1,
+                   bit_or(CASE WHEN a.days & c.month_days_2 <> 0 THEN c.month_bit_2 END) AS months_2,
+                   bit_or(a.days::bigint << c.recent_shift) AS recent_days
+            FROM active_weeks a JOIN calendar c ON c.week = a.week
+            GROUP BY a.user_id
         )
-        -- Rolled-up and live rows of one user and week have disjoint days: count users per weekday with count(*).
-        SELECT 'week', a.week, ARRAY[count(DISTINCT a.user_id), {WEEKDAY_USERS}]
-        FROM active_weeks a JOIN range_weeks r ON r.week = a.week AND a.days & r.days <> 0
-        GROUP BY a.week
+        SELECT 'weekdays', week, ARRAY[{WEEKDAY_USERS}] FROM active_weeks GROUP BY week
         UNION ALL
-        SELECT 'month', m.month, ARRAY[count(DISTINCT a.user_id)]
-        FROM active_weeks a JOIN range_months m ON m.week = a.week AND a.days & m.days <> 0
-        GROUP BY m.month
-        UNION ALL
-        SELECT 'headline', %(end)s, ARRAY[{headline_users}]
-        FROM (
-            SELECT user_id, bit_or(days::bigint << (week - %(headline_week)s)) AS days
-            FROM active_weeks WHERE week >= %(headline_week)s GROUP BY user_id
-        ) AS users
+        SELECT 'users', NULL, ARRAY[
+            {_bits_set("weeks", len(weeks))},
+            {_bits_set("COALESCE(months_1, 0) | COALESCE(months_2, 0)", len(months))},
+            {", ".join(f"count(*) FILTER (WHERE recent_days & {mask} <> 0)" for mask in headline_masks)}
+        ] FROM users
         """,
-        {
-            **params,
-            "range_weeks": list(range_weeks),
-            "range_week_masks": list(range_weeks.values()),
-            "range_months": [month for month, _ in range_months],
-            "range_month_weeks": [week for _, week in range_months],
-            "range_month_masks": list(range_months.values()),
-            "headline_week": headline_week,
-            "end": end,
-        },
+        {**params, **{f"c{index}": list(column) for index, column in enumerate(columns)}},
     )
-    weekly = sorted((period, counts) for kind, period, counts in rows if kind == "week")
-    headline = next(counts for kind, _, counts in rows if kind == "headline")
-    dau, _, mau = headline
+    counts = next(counts for kind, _, counts in rows if kind == "users")
+    wau, mau, headline = counts[: len(weeks)], counts[len(weeks) : len(weeks) + len(months)], counts[-3:]
+    dau, _, last_30 = headline
     return [
         Table(
             "active_headline",
             f"Active users up to {end.isoformat()}",
             ["metric", "users"],
-            [*map(list, zip(HEADLINE_WINDOWS, headline, strict=True)), ["DAU/MAU", _ratio(dau, mau)]],
+            [*map(list, zip(HEADLINE_WINDOWS, headline, strict=True)), ["DAU/MAU", _ratio(dau, last_30)]],
         ),
         Table(
             "dau",
             "Daily active users",
             ["day", "users"],
-            [
+            sorted(
                 [_iso(week + timedelta(days=weekday)), users]
-                for week, counts in weekly
-                for weekday, users in enumerate(counts[1:])
+                for kind, week, counts in rows
+                if kind == "weekdays"
+                for weekday, users in enumerate(counts)
                 if users and start <= week + timedelta(days=weekday) <= end
-            ],
+            ),
         ),
-        Table("wau", "Weekly active users (weeks starting)", ["week", "users"], [[_iso(w), c[0]] for w, c in weekly]),
+        Table(
+            "wau",
+            "Weekly active users (weeks starting)",
+            ["week", "users"],
+            [[_iso(week), users] for week, users in zip(weeks, wau, strict=True) if users],
+        ),
         Table(
             "mau",
             "Monthly active users",
             ["month", "users"],
-            sorted([_iso(month), counts[0]] for kind, month, counts in rows if kind == "month"),
+            [[_iso(month), users] for month, users in zip(months, mau, strict=True) if users],
         ),
     ]
 
@@ -235,31 +256,30 @@ def topic_tables(start: date, end: date) -> list[Table]:
 
 
 def retention_tables(start: date, end: date) -> list[Table]:
-    """Weekly sign-up cohorts: the share of each cohort active (any recorded action) in week 0, 1, ... after joining."""
+    """Weekly sign-up cohorts: the share of each cohort active (any recorded action) in week 0, 1, ... after joining.
+    A cohort's size and its active users per week come as separate rows (week_number NULL for the size)."""
     active_weeks, params = rollups.active_weeks_sql(start, end, using=bulk_read_alias())
     rows = _fetch(
         f"""
         WITH cohort AS (
-            SELECT id AS user_id, date_trunc('week', date_joined AT TIME ZONE 'UTC')::date AS cohort_week,
-                   count(*) OVER (PARTITION BY date_trunc('week', date_joined AT TIME ZONE 'UTC')) AS size
+            SELECT id AS user_id, date_trunc('week', date_joined AT TIME ZONE 'UTC')::date AS cohort_week
             FROM {User._meta.db_table}
             WHERE date_joined >= %(start)s AND date_joined < %(end)s
-        ), cohort_weeks AS (
-            SELECT DISTINCT user_id, week FROM ({active_weeks}) AS a WHERE user_id IN (SELECT user_id FROM cohort)
         )
-        SELECT c.cohort_week, max(c.size), (aw.week - c.cohort_week) / 7 AS week_number, count(DISTINCT aw.user_id)
-        FROM cohort c LEFT JOIN cohort_weeks aw ON aw.user_id = c.user_id AND aw.week >= c.cohort_week
-        GROUP BY c.cohort_week, week_number
-        ORDER BY c.cohort_week, week_number
+        SELECT cohort_week, NULL AS week_number, count(*) FROM cohort GROUP BY cohort_week
+        UNION ALL
+        SELECT c.cohort_week, (a.week - c.cohort_week) / 7, count(DISTINCT a.user_id)
+        FROM ({active_weeks}) AS a JOIN cohort c ON c.user_id = a.user_id AND a.week >= c.cohort_week
+        GROUP BY 1, 2
         """,
         {**params, **_bounds(start, end)},
     )
-    weeks = max((w for _, _, w, _ in rows if w is not None), default=0)
-    cohorts: dict[date, list] = {}
-    for cohort_week, size, week_number, users in rows:
-        row = cohorts.setdefault(cohort_week, [_iso(cohort_week), size] + [0.0] * (weeks + 1))
+    sizes = {cohort_week: users for cohort_week, week_number, users in rows if week_number is None}
+    weeks = max((week_number for _, week_number, _ in rows if week_number is not None), default=0)
+    cohorts = {week: [_iso(week), size] + [0.0] * (weeks + 1) for week, size in sorted(sizes.items())}
+    for cohort_week, week_number, users in rows:
         if week_number is not None:
-            row[2 + week_number] = round(100 * users / size, 1)
+            cohorts[cohort_week][2 + week_number] = round(100 * users / sizes[cohort_week], 1)
     return [
         Table(
             "retention",

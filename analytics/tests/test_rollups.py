@@ -1,3 +1,4 @@
+import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -179,3 +180,37 @@ def test_clearing_the_network_clears_its_roll_ups(log):
     rollups.rollup_refresh(days=[SUNDAY, MONDAY])
     clear_network()
     assert not RollupDay.objects.exists() and not FeedDay.objects.exists() and not ActiveUserWeek.objects.exists()
+
+
+def test_active_users_match_a_direct_count_across_months_and_weeks():
+    """Weeks straddling months, a range that starts and ends mid-week, part rolled up, part live."""
+    rng = random.Random(7)
+    users = UserFactory.create_batch(6)
+    first = date(2026, 1, 20)
+    actions = [(rng.choice(users), at(first + timedelta(days=rng.randrange(70)), rng.randrange(24))) for _ in range(60)]
+    for actor, moment in actions:
+        ActivityFactory(actor=actor, created_at=moment)
+    start, end = date(2026, 1, 29), date(2026, 3, 26)  # a Thursday to a Thursday
+    rollups.rollup_refresh(days=rollups.days_between(date(2026, 2, 10), date(2026, 3, 10)))
+
+    def active(days) -> int:
+        return len({actor.pk for actor, moment in actions if moment.date() in days})
+
+    range_days = rollups.days_between(start, end)
+    expected = {
+        "dau": [[day.isoformat(), active({day})] for day in range_days if active({day})],
+        "wau": [
+            [week.isoformat(), active({d for d in range_days if rollups.week_start(d) == week})]
+            for week in sorted({rollups.week_start(day) for day in range_days})
+        ],
+        "mau": [
+            [month.isoformat(), active({d for d in range_days if d.replace(day=1) == month})]
+            for month in sorted({day.replace(day=1) for day in range_days})
+        ],
+    }
+    tables = {table.name: table.rows for table in METRICS["activity"](start, end)}
+    assert {name: tables[name] for name in expected} == expected
+    headline = dict(tables["active_headline"])
+    assert headline["MAU (last 30 days)"] == active(set(rollups.days_between(end - timedelta(days=29), end)))
+    assert headline["WAU (last 7 days)"] == active(set(rollups.days_between(end - timedelta(days=6), end)))
+    assert headline["DAU (last day)"] == active({end})
