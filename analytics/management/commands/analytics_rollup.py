@@ -8,6 +8,7 @@ from tqdm import tqdm
 
 from analytics import rollups
 
+# A week per transaction: the bar moves, and an interruption keeps the weeks already done.
 DAYS_PER_TRANSACTION = 7
 
 
