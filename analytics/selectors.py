@@ -1,7 +1,8 @@
 """Reads behind the dashboard, the analytics API and experiment results.
 
-Everything is aggregated in PostgreSQL (date_trunc, count distinct, grouping sets, window functions) so that
-the cost does not grow with Python loops over rows; the results are small tables, cached by date range.
+Everything is aggregated in PostgreSQL (date_trunc, count distinct, grouping sets, bitmaps) so that the cost does
+not grow with Python loops over rows; the results are small tables, cached by date range. Active users, retention
+and the feed read settled days from the daily roll-ups and the other days live (analytics/rollups.py).
 """
 
 from dataclasses import dataclass
