@@ -71,3 +71,53 @@ class Experiment(models.Model):
         if self.started_at is None:
             return "draft"
         return "running" if self.stopped_at is None else "stopped"
+
+
+class RollupDay(models.Model):
+    """A UTC day whose rows in the roll-up tables below are final: computed by analytics.rollups.rollup_refresh
+    after the day settled. The dashboard reads these days from the roll-ups and every other day from the raw logs."""
+
+    day = models.DateField(primary_key=True)
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.day} (rolled up {self.refreshed_at:%Y-%m-%d %H:%M})"
+
+
+class ActiveUserWeek(models.Model):
+    """The days of one ISO week (Monday first) on which a user recorded any action, as a 7-bit mask: bit 0 is
+    Monday. One row per active user and week instead of one per user and day keeps distinct counts over weeks and
+    months cheap (DAU, WAU, MAU, retention)."""
+
+    week = models.DateField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    days = models.SmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["week", "user"], name="analytics_activeuserweek_unique"),
+            models.CheckConstraint(condition=models.Q(days__gt=0, days__lt=128), name="analytics_activeuserweek_days"),
+        ]
+
+
+class FeedDay(models.Model):
+    """Feed pages of one UTC day per model version and experiment group, with their hits (a like within the hour)
+    and impressions: the sums behind online hitrate@5 and CTR."""
+
+    day = models.DateField()
+    model_version = models.PositiveIntegerField(null=True)
+    experiment = models.PositiveIntegerField(null=True)
+    experiment_group = models.CharField(max_length=20, blank=True)
+    pages = models.PositiveIntegerField()
+    hits = models.PositiveIntegerField()
+    impressions = models.PositiveIntegerField()
+    liked_impressions = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "model_version", "experiment", "experiment_group"],
+                name="analytics_feedday_unique",
+                nulls_distinct=False,
+            )
+        ]

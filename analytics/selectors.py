@@ -1,11 +1,12 @@
 """Reads behind the dashboard, the analytics API and experiment results.
 
-Everything is aggregated in PostgreSQL (date_trunc, count distinct, grouping sets, window functions) so that
-the cost does not grow with Python loops over rows; the results are small tables, cached by date range.
+Everything is aggregated in PostgreSQL (date_trunc, count distinct, grouping sets, bitmaps) so that the cost does
+not grow with Python loops over rows; the results are small tables, cached by date range. Active users, retention
+and the feed read settled days from the daily roll-ups and the other days live (analytics/rollups.py).
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connections, transaction
@@ -13,13 +14,13 @@ from django.db import connections, transaction
 from accounts.models import Profile, User
 from communities.models import Community
 from messaging.models import Message
-from posts.models import Like, Post, PostView, Topic
+from posts.models import Like, Post, Topic
 from socialnet.db import bulk_read_alias
 
-from .models import Activity, Experiment
+from . import rollups
+from .models import Experiment
 
 CACHE_SECONDS = 300
-LIKE_WINDOW = "1 hour"
 
 
 @dataclass(frozen=True)
@@ -54,61 +55,113 @@ def _ratio(numerator: int, denominator: int) -> float | None:
 
 def _bounds(start: date, end: date) -> dict:
     """The inclusive day range as half-open UTC datetimes."""
-    return {
-        "start": datetime.combine(start, time.min, tzinfo=UTC),
-        "end": datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
-        "first_day": start,
-        "last_day": end,
-    }
+    range_start, range_end = rollups.day_bounds(start, end)
+    return {"start": range_start, "end": range_end, "first_day": start, "last_day": end}
+
+
+HEADLINE_WINDOWS = {"DAU (last day)": 1, "WAU (last 7 days)": 7, "MAU (last 30 days)": 30}
+# Rolled-up and live rows of one user and week have disjoint days, so users per weekday are counted rows.
+WEEKDAY_USERS = ", ".join(f"count(*) FILTER (WHERE days & {1 << weekday} <> 0)" for weekday in range(7))
+
+
+def _bits_set(column: str, count: int) -> str:
+    """SQL counting, for each of bits 0..count-1 of column, the rows that have it set."""
+    return ", ".join(f"count(*) FILTER (WHERE {column} & {1 << bit}::bigint <> 0)" for bit in range(count))
+
+
+def _activity_calendar(start: date, end: date, headline_week: date) -> tuple[list[date], list[date], list[tuple]]:
+    """The range's weeks and months (bit i of a user's bitmap stands for the i-th), and one row per week read:
+    (week, its bit, its days in the range, and for each of the at most two months it touches: the month's bit and
+    the week's days in that month and the range; then where the week's days go in the bigint of days since
+    headline_week, or None before it)."""
+    range_days = rollups.days_between(start, end)
+    weeks = sorted(rollups.week_masks(range_days))
+    months = sorted({day.replace(day=1) for day in range_days})
+    calendar = []
+    for week in sorted(rollups.week_masks(rollups.days_between(min(start, headline_week), end))):
+        month_days: dict[date, int] = {}  # the week's days in the range, per month
+        for day in (week + timedelta(days=n) for n in range(7)):
+            if start <= day <= end:
+                month_days[day.replace(day=1)] = month_days.get(day.replace(day=1), 0) | 1 << day.weekday()
+        week_bit = 1 << weeks.index(week) if month_days else 0
+        (month_bit_1, month_days_1), (month_bit_2, month_days_2), *_ = [
+            (1 << months.index(month), days) for month, days in month_days.items()
+        ] + [(0, 0), (0, 0)]
+        week_days = sum(month_days.values())
+        recent_shift = (week - headline_week).days if week >= headline_week else None
+        calendar.append((week, week_bit, week_days, month_bit_1, month_days_1, month_bit_2, month_days_2, recent_shift))
+    return weeks, months, calendar
 
 
 def activity_tables(start: date, end: date) -> list[Table]:
-    """Distinct active users (anyone with a recorded action) per day, week and month, and headline DAU/WAU/MAU."""
+    """Distinct active users (anyone with a recorded action) per day, week and month, and headline DAU/WAU/MAU.
+
+    One pass over the ActiveUserWeek rows folds each user's weeks into bitmaps of the range's weeks and months
+    and of the days of the headline windows (see _activity_calendar), so that a user counts once per week, month
+    and window; users per day are counted per week."""
+    headline_week = rollups.week_start(end - timedelta(days=max(HEADLINE_WINDOWS.values()) - 1))
+    weeks, months, calendar = _activity_calendar(start, end, headline_week)
+    active_weeks, params = rollups.active_weeks_sql(min(start, headline_week), end, using=bulk_read_alias())
+    headline_masks = [sum(1 << ((end - headline_week).days - n) for n in range(w)) for w in HEADLINE_WINDOWS.values()]
+    columns = list(zip(*calendar, strict=True))
     rows = _fetch(
         f"""
-        WITH user_days AS (
-            SELECT DISTINCT actor_id, (created_at AT TIME ZONE 'UTC')::date AS day
-            FROM {Activity._meta.db_table}
-            WHERE created_at >= %(start)s AND created_at < %(end)s AND actor_id IS NOT NULL
-        ), periods AS (
-            SELECT actor_id, day, date_trunc('week', day)::date AS week, date_trunc('month', day)::date AS month
-            FROM user_days
+        WITH active_weeks AS ({active_weeks}),
+        calendar (week, week_bit, week_days, month_bit_1, month_days_1, month_bit_2, month_days_2, recent_shift) AS (
+            SELECT * FROM unnest(%(c0)s::date[], %(c1)s::bigint[], %(c2)s::int[], %(c3)s::int[], %(c4)s::int[],
+                                 %(c5)s::int[], %(c6)s::int[], %(c7)s::int[])
+        ), users AS (
+            SELECT bit_or(CASE WHEN a.days & c.week_days <> 0 THEN c.week_bit END) AS weeks,
+                   bit_or(CASE WHEN a.days & c.month_days_1 <> 0 THEN c.month_bit_1 END) AS months_1,
+                   bit_or(CASE WHEN a.days & c.month_days_2 <> 0 THEN c.month_bit_2 END) AS months_2,
+                   bit_or(a.days::bigint << c.recent_shift) AS recent_days
+            FROM active_weeks a JOIN calendar c ON c.week = a.week
+            GROUP BY a.user_id
         )
-        SELECT day, week, month, count(DISTINCT actor_id)
-        FROM periods
-        GROUP BY GROUPING SETS ((day), (week), (month))
-        ORDER BY day, week, month
+        SELECT 'weekdays', week, ARRAY[{WEEKDAY_USERS}] FROM active_weeks GROUP BY week
+        UNION ALL
+        SELECT 'users', NULL, ARRAY[
+            {_bits_set("weeks", len(weeks))},
+            {_bits_set("COALESCE(months_1, 0) | COALESCE(months_2, 0)", len(months))},
+            {", ".join(f"count(*) FILTER (WHERE recent_days & {mask} <> 0)" for mask in headline_masks)}
+        ] FROM users
         """,
-        _bounds(start, end),
+        {**params, **{f"c{index}": list(column) for index, column in enumerate(columns)}},
     )
-    headline = _fetch(
-        f"""
-        SELECT count(DISTINCT actor_id) FILTER (WHERE created_at >= %(end)s - interval '1 day'),
-               count(DISTINCT actor_id) FILTER (WHERE created_at >= %(end)s - interval '7 days'),
-               count(DISTINCT actor_id)
-        FROM {Activity._meta.db_table}
-        WHERE created_at >= %(end)s - interval '30 days' AND created_at < %(end)s AND actor_id IS NOT NULL
-        """,
-        _bounds(start, end),
-    )[0]
-    dau, wau, mau = headline
+    counts = next(counts for kind, _, counts in rows if kind == "users")
+    wau, mau, headline = counts[: len(weeks)], counts[len(weeks) : len(weeks) + len(months)], counts[-3:]
+    dau, _, last_30 = headline
     return [
         Table(
             "active_headline",
             f"Active users up to {end.isoformat()}",
             ["metric", "users"],
-            [
-                ["DAU (last day)", dau],
-                ["WAU (last 7 days)", wau],
-                ["MAU (last 30 days)", mau],
-                ["DAU/MAU", _ratio(dau, mau)],
-            ],
+            [*map(list, zip(HEADLINE_WINDOWS, headline, strict=True)), ["DAU/MAU", _ratio(dau, last_30)]],
         ),
-        Table("dau", "Daily active users", ["day", "users"], [[_iso(d), n] for d, _, _, n in rows if d]),
         Table(
-            "wau", "Weekly active users (weeks starting)", ["week", "users"], [[_iso(w), n] for d, w, _, n in rows if w]
+            "dau",
+            "Daily active users",
+            ["day", "users"],
+            sorted(
+                [_iso(week + timedelta(days=weekday)), users]
+                for kind, week, counts in rows
+                if kind == "weekdays"
+                for weekday, users in enumerate(counts)
+                if users and start <= week + timedelta(days=weekday) <= end
+            ),
         ),
-        Table("mau", "Monthly active users", ["month", "users"], [[_iso(m), n] for _, _, m, n in rows if m]),
+        Table(
+            "wau",
+            "Weekly active users (weeks starting)",
+            ["week", "users"],
+            [[_iso(week), users] for week, users in zip(weeks, wau, strict=True) if users],
+        ),
+        Table(
+            "mau",
+            "Monthly active users",
+            ["month", "users"],
+            [[_iso(month), users] for month, users in zip(months, mau, strict=True) if users],
+        ),
     ]
 
 
@@ -204,32 +257,30 @@ def topic_tables(start: date, end: date) -> list[Table]:
 
 
 def retention_tables(start: date, end: date) -> list[Table]:
-    """Weekly sign-up cohorts: the share of each cohort active (any recorded action) in week 0, 1, ... after joining."""
+    """Weekly sign-up cohorts: the share of each cohort active (any recorded action) in week 0, 1, ... after joining.
+    A cohort's size and its active users per week come as separate rows (week_number NULL for the size)."""
+    active_weeks, params = rollups.active_weeks_sql(start, end, using=bulk_read_alias())
     rows = _fetch(
         f"""
         WITH cohort AS (
-            SELECT id AS user_id, date_trunc('week', date_joined AT TIME ZONE 'UTC')::date AS cohort_week,
-                   count(*) OVER (PARTITION BY date_trunc('week', date_joined AT TIME ZONE 'UTC')) AS size
+            SELECT id AS user_id, date_trunc('week', date_joined AT TIME ZONE 'UTC')::date AS cohort_week
             FROM {User._meta.db_table}
             WHERE date_joined >= %(start)s AND date_joined < %(end)s
-        ), active_weeks AS (
-            SELECT DISTINCT a.actor_id AS user_id, date_trunc('week', a.created_at AT TIME ZONE 'UTC')::date AS week
-            FROM {Activity._meta.db_table} a JOIN cohort c ON c.user_id = a.actor_id
-            WHERE a.created_at >= %(start)s AND a.created_at < %(end)s
         )
-        SELECT c.cohort_week, max(c.size), (aw.week - c.cohort_week) / 7 AS week_number, count(DISTINCT aw.user_id)
-        FROM cohort c LEFT JOIN active_weeks aw ON aw.user_id = c.user_id AND aw.week >= c.cohort_week
-        GROUP BY c.cohort_week, week_number
-        ORDER BY c.cohort_week, week_number
+        SELECT cohort_week, NULL AS week_number, count(*) FROM cohort GROUP BY cohort_week
+        UNION ALL
+        SELECT c.cohort_week, (a.week - c.cohort_week) / 7, count(DISTINCT a.user_id)
+        FROM ({active_weeks}) AS a JOIN cohort c ON c.user_id = a.user_id AND a.week >= c.cohort_week
+        GROUP BY 1, 2
         """,
-        _bounds(start, end),
+        {**params, **_bounds(start, end)},
     )
-    weeks = max((w for _, _, w, _ in rows if w is not None), default=0)
-    cohorts: dict[date, list] = {}
-    for cohort_week, size, week_number, users in rows:
-        row = cohorts.setdefault(cohort_week, [_iso(cohort_week), size] + [0.0] * (weeks + 1))
+    sizes = {cohort_week: users for cohort_week, week_number, users in rows if week_number is None}
+    weeks = max((week_number for _, week_number, _ in rows if week_number is not None), default=0)
+    cohorts = {week: [_iso(week), size] + [0.0] * (weeks + 1) for week, size in sorted(sizes.items())}
+    for cohort_week, week_number, users in rows:
         if week_number is not None:
-            row[2 + week_number] = round(100 * users / size, 1)
+            cohorts[cohort_week][2 + week_number] = round(100 * users / sizes[cohort_week], 1)
     return [
         Table(
             "retention",
@@ -240,48 +291,27 @@ def retention_tables(start: date, end: date) -> list[Table]:
     ]
 
 
-def _feed_pages_cte(where: str) -> str:
-    """Feed pages with hits: a page is the impressions sharing page_id; an impression is liked when its user likes
-    the post within one hour of being shown (a like can exist only once per user and post)."""
-    return f"""
-        WITH impressions AS (
-            SELECT v.page_id, v.user_id, v.viewed_at, v.model_version, v.experiment, v.experiment_group,
-                   (l.id IS NOT NULL) AS liked
-            FROM {PostView._meta.db_table} v
-            LEFT JOIN {Like._meta.db_table} l
-                ON l.user_id = v.user_id AND l.post_id = v.post_id
-               AND l.created_at >= v.viewed_at AND l.created_at <= v.viewed_at + interval '{LIKE_WINDOW}'
-            WHERE v.source = '{PostView.Source.FEED}' AND v.page_id IS NOT NULL AND {where}
-        ), pages AS (
-            SELECT page_id, min(user_id) AS user_id, (min(viewed_at) AT TIME ZONE 'UTC')::date AS day,
-                   min(model_version) AS model_version, min(experiment) AS experiment,
-                   min(experiment_group) AS experiment_group,
-                   count(*) AS impressions, count(*) FILTER (WHERE liked) AS liked, bool_or(liked) AS hit
-            FROM impressions GROUP BY page_id
-        )
-    """
-
-
 def feed_tables(start: date, end: date) -> list[Table]:
     """Online hitrate@5 (share of pages with a like within the hour) and CTR (liked impressions / impressions)."""
+    feed_days, params = rollups.feed_days_sql(start, end, using=bulk_read_alias())
     rows = _fetch(
-        _feed_pages_cte("v.viewed_at >= %(start)s AND v.viewed_at < %(end)s")
-        + """
+        f"""
+        WITH feed_days AS ({feed_days})
         SELECT CASE WHEN GROUPING(day) = 0 THEN 'day' WHEN GROUPING(model_version) = 0 THEN 'model'
                     ELSE 'experiment' END AS cut,
                day, model_version, experiment, experiment_group,
-               count(*), count(*) FILTER (WHERE hit), sum(impressions), sum(liked)
-        FROM pages
+               sum(pages), sum(hits), sum(impressions), sum(liked_impressions)
+        FROM feed_days
         GROUP BY GROUPING SETS ((day), (model_version), (experiment, experiment_group))
         ORDER BY cut, day, model_version, experiment, experiment_group
         """,
-        _bounds(start, end),
+        params,
     )
     names = dict(Experiment.objects.filter(id__in={r[3] for r in rows if r[3]}).values_list("id", "name"))
     metric_columns = ["pages", "hits", "hitrate_at_5", "impressions", "liked_impressions", "ctr"]
 
     def metrics(pages, hits, impressions, liked):
-        impressions, liked = int(impressions), int(liked)
+        pages, hits, impressions, liked = int(pages), int(hits), int(impressions), int(liked)
         return [pages, hits, _ratio(hits, pages), impressions, liked, _ratio(liked, impressions)]
 
     return [
@@ -348,7 +378,11 @@ def experiment_bucket_stats(*, experiment: Experiment, test_buckets: int) -> lis
     modulo test_buckets, so users spread evenly over the buckets of each group.
     """
     rows = _fetch(
-        _feed_pages_cte("v.experiment = %(experiment)s AND v.viewed_at >= %(started)s AND v.viewed_at < %(stopped)s")
+        rollups.feed_pages_cte(
+            "v.experiment = %(experiment)s AND v.viewed_at >= %(started)s - %(page_span)s "
+            "AND v.viewed_at < %(stopped)s + %(page_span)s",
+            "first_viewed_at >= %(started)s AND first_viewed_at < %(stopped)s",
+        )
         + """
         SELECT experiment_group,
                ('x' || substr(encode(sha256(convert_to(%(salt)s || ':' || user_id::text, 'UTF8')), 'hex'), 1, 15))
@@ -364,6 +398,8 @@ def experiment_bucket_stats(*, experiment: Experiment, test_buckets: int) -> lis
             "stopped": experiment.stopped_at or datetime.max.replace(tzinfo=UTC),
             "salt": experiment.salt,
             "test_buckets": test_buckets,
+            "page_span": rollups.PAGE_SPAN,
+            "like_window": rollups.LIKE_WINDOW,
         },
     )
     return [

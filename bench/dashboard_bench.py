@@ -1,16 +1,21 @@
 """Time the analytics dashboard over 1,000,000 activity rows and 1,000,000 feed impressions.
 
-    DATABASE_URL=postgres://... SECRET_KEY=dev DEBUG=1 .venv/bin/python bench/dashboard_bench.py [--rows N]
+    DATABASE_URL=postgres://... SECRET_KEY=dev DEBUG=1 .venv/bin/python bench/dashboard_bench.py [--rows N] [--runs N]
 
 Works in its own database (<name>_bench, kept between runs so the fill happens once), filled with SQL
-generate_series. Prints the time of the first (uncached) and of a cached dashboard request, and each metric's
-SQL time. It reports; it does not assert.
+generate_series. Rolls up every settled day first (`manage.py analytics_rollup`, timed), then prints each
+metric's SQL time (median of --runs), the experiment statistics' time, and the uncached dashboard request (cache
+cleared before each run, after one warm-up request): median and max of --runs runs, then one cached request, for
+the default 30-day range, a 90-day range, and the default range as between midnight and 01:10 UTC, when the
+last day is not rolled up yet and is computed live too. It reports; it does not assert.
 """
 
 import argparse
 import os
+import statistics
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -22,6 +27,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -56,7 +62,8 @@ SELECT (SELECT min(id) FROM accounts_user) + floor(random() * %(users)s)::bigint
        (ARRAY['like', 'post_create', 'comment_create', 'follow', 'login', 'message_send'])
            [1 + floor(random() * 6)::int],
        'post', i, now() - random() * interval '%(days)s days', '{}'
-FROM generate_series(1, %(rows)s) AS i;
+FROM generate_series(1, %(rows)s) AS i
+ORDER BY 5;  -- in time order, as the site appends them: a day's rows sit together on disk
 
 -- Feed pages of 5 impressions; half the users in a random-vs-model experiment.
 INSERT INTO posts_postview (user_id, post_id, viewed_at, source, position, page_id, model_version, experiment,
@@ -68,11 +75,13 @@ FROM (
     SELECT md5(i::text)::uuid AS page_id, (SELECT min(id) FROM accounts_user) + floor(random() * %(users)s)::bigint
            AS user_id, now() - random() * interval '%(days)s days' AS shown_at
     FROM generate_series(1, %(rows)s / 5) AS i
-) p CROSS JOIN generate_series(0, 4) AS pos;
+) p CROSS JOIN generate_series(0, 4) AS pos
+ORDER BY 3, 6, 5;
 
 INSERT INTO posts_like (user_id, post_id, created_at)
 SELECT user_id, post_id, viewed_at + random() * interval '90 minutes'
 FROM posts_postview WHERE random() < 0.05
+ORDER BY 3
 ON CONFLICT DO NOTHING;
 
 ANALYZE;
@@ -90,9 +99,33 @@ def fill(rows: int) -> None:
         print(f"filled {connection.settings_dict['NAME']} in {time.perf_counter() - started:.1f}s")
 
 
+def timed(function, *args, **kwargs) -> float:
+    """Seconds that one call takes."""
+    began = time.perf_counter()
+    function(*args, **kwargs)
+    return time.perf_counter() - began
+
+
+def time_dashboard(client, url: str, label: str, query: dict, runs: int) -> None:
+    """Print the median and max of uncached requests (cache cleared before each), after one warm-up request."""
+    status = client.get(url, query).status_code  # also warms the process up (templates, imports)
+    if status != 200:
+        sys.exit(f"The dashboard answered {status}.")
+    times = []
+    for _ in range(runs):
+        cache.clear()
+        times.append(timed(client.get, url, query))
+    cached = timed(client.get, url, query)
+    print(
+        f"dashboard {label}: uncached median {1000 * statistics.median(times):.0f} ms, max {1000 * max(times):.0f} ms "
+        f"({runs} runs); cached {1000 * cached:.0f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="activity rows and feed impressions")
+    parser.add_argument("--runs", type=int, default=5, help="uncached dashboard requests per range")
     args = parser.parse_args()
     if not settings.IS_POSTGRES:
         sys.exit("The benchmark needs PostgreSQL (DATABASE_URL).")
@@ -102,8 +135,9 @@ def main() -> None:
     fill(args.rows)
 
     from accounts.models import User
-    from analytics import selectors
+    from analytics import rollups, selectors
     from analytics.forms import default_range
+    from analytics.models import Experiment, RollupDay
 
     staff, _ = User.objects.get_or_create(username="bench-staff", defaults={"is_staff": True})
     client = Client()
@@ -113,24 +147,29 @@ def main() -> None:
         activity_rows, impressions = cursor.fetchone()
     print(f"activity rows: {activity_rows:,}; feed impressions: {impressions:,}")
 
+    print(f"backfill (analytics_rollup, every settled day): {timed(call_command, 'analytics_rollup'):.1f} s")
+
     start, end = default_range()
     for metric, compute in selectors.METRICS.items():
-        began = time.perf_counter()
-        compute(start, end)
-        print(f"  {metric:<10} {1000 * (time.perf_counter() - began):7.0f} ms")
+        median = statistics.median(timed(compute, start, end) for _ in range(args.runs))
+        print(f"  {metric:<10} {1000 * median:7.0f} ms")
+    # The fill puts every impression in experiment 1, as if one experiment had run from the start.
+    experiment = Experiment(pk=1, name="bench", salt="bench", started_at=timezone.now() - timedelta(days=400))
+    stats_time = timed(selectors.experiment_bucket_stats, experiment=experiment, test_buckets=50)
+    print(f"  experiment statistics (all {impressions:,} impressions, raw) {1000 * stats_time:.0f} ms")
 
-    cache.clear()
     url = reverse("analytics:dashboard")
-    began = time.perf_counter()
-    response = client.get(url)
-    cold = time.perf_counter() - began
-    began = time.perf_counter()
-    client.get(url)
-    warm = time.perf_counter() - began
-    print(
-        f"dashboard {response.status_code}: uncached {cold * 1000:.0f} ms, cached {warm * 1000:.0f} ms "
-        f"({timezone.now():%Y-%m-%d})"
-    )
+    ranges = [("default 30 days", {}), ("90 days", {"from": end - timedelta(days=89), "to": end})]
+    for label, query in ranges:
+        time_dashboard(client, url, label, query, args.runs)
+    # Between midnight and the last day's settling (01:10 UTC) that day is computed live too: the slowest hour.
+    last_settled = rollups.last_settled_day()
+    RollupDay.objects.filter(day=last_settled).delete()
+    try:
+        time_dashboard(client, url, f"default 30 days, {last_settled} live too", {}, args.runs)
+    finally:
+        rollups.rollup_refresh(days=[last_settled])
+    print(f"({timezone.now():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":

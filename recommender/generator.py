@@ -570,7 +570,8 @@ CONTENT_TABLES = [
     "posts_postview", "posts_like", "posts_repost", "comments_commentlike", "comments_comment", "posts_post",
     "communities_membership", "communities_community", "messaging_message", "messaging_participant",
     "messaging_conversation", "accounts_follow", "accounts_block", "notifications_notification",
-    "analytics_activity",
+    # The dashboard's roll-ups go with the activity log and impressions they summarise.
+    "analytics_activity", "analytics_activeuserweek", "analytics_feedday", "analytics_rollupday",
 ]
 
 

@@ -6,14 +6,15 @@ RETRAIN_TASK_NAME = "recommender: nightly retraining"
 # Fixed schedules: (name, task, every, period).
 FIXED_TASKS = [
     ("analytics: warm dashboard cache", "analytics.tasks.dashboard_warm", 4, IntervalSchedule.MINUTES),
+    ("analytics: refresh daily roll-ups", "analytics.tasks.rollups_refresh_due", 5, IntervalSchedule.MINUTES),
     ("platform: create coming partitions", "socialnet.tasks.partitions_maintain", 1, IntervalSchedule.DAYS),
 ]
 
 
 class Command(BaseCommand):
     help = (
-        "Create the periodic tasks: retraining from RECOMMENDER_RETRAIN_CRON, dashboard warming, partition "
-        "maintenance (idempotent; admin edits survive unless --reset)."
+        "Create the periodic tasks: retraining from RECOMMENDER_RETRAIN_CRON, dashboard warming, analytics "
+        "roll-ups, partition maintenance (idempotent; admin edits survive unless --reset)."
     )
 
     def add_arguments(self, parser):

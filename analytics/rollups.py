@@ -1,0 +1,266 @@
+"""Daily roll-ups behind the dashboard, and the SQL they share with its live part.
+
+The activity log and the feed impressions grow by millions of rows; the dashboard must not rescan them. Once a
+UTC day has settled (its last feed page's like window has passed), rollup_refresh packs it into two small tables:
+ActiveUserWeek (who was active on which day, one row per user and week) and FeedDay (feed pages and hits per model
+version and experiment group), and records the day in RollupDay. The dashboard reads rolled-up days from those
+tables and computes every other day (today, yesterday until it settles, days never rolled up) live from the raw
+tables with the same SQL, so its figures are the raw figures.
+
+A closed day is frozen as counted: a like removed or an account deleted afterwards changes the raw tables but not
+the day's feed roll-up until `manage.py analytics_rollup` recomputes it. Rows written later with old timestamps
+(imports, generated networks) need the same.
+"""
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from posts.models import Like, PostView
+
+from .models import ActiveUserWeek, Activity, FeedDay, RollupDay
+
+# A page is a hit when a like comes within this window after it was shown.
+LIKE_WINDOW = timedelta(hours=1)
+# A page's impressions are written together, seconds apart at most, but may straddle midnight: pages are counted
+# whole, on the day of their first impression, looking this far past a day's edges for the rest of them.
+PAGE_SPAN = timedelta(minutes=10)
+# A day is final once its last pages' like window has passed, plus time for transactions still in flight.
+SETTLE_AFTER = LIKE_WINDOW + PAGE_SPAN
+# Refreshes of the roll-ups take this transaction-level advisory lock, so that two never interleave.
+ROLLUP_LOCK = 7_301_001
+
+
+def day_bounds(first_day: date, last_day: date) -> tuple[datetime, datetime]:
+    """The inclusive UTC day range as half-open datetimes."""
+    return (
+        datetime.combine(first_day, time.min, tzinfo=UTC),
+        datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=UTC),
+    )
+
+
+def days_between(first_day: date, last_day: date) -> list[date]:
+    return [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+
+
+def day_runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Consecutive days as (first, last) runs, so that raw scans read only the days they need."""
+    runs: list[list[date]] = []
+    for day in sorted(set(days)):
+        if runs and day == runs[-1][1] + timedelta(days=1):
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return [(first, last) for first, last in runs]
+
+
+def week_start(day: date) -> date:
+    """The Monday of the day's ISO week, as PostgreSQL's date_trunc('week', ...)."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_masks(days: Iterable[date]) -> dict[date, int]:
+    """The days grouped by week as ActiveUserWeek masks (bit 0 = Monday)."""
+    masks: dict[date, int] = {}
+    for day in days:
+        masks[week_start(day)] = masks.get(week_start(day), 0) | 1 << day.weekday()
+    return masks
+
+
+def last_settled_day(now: datetime | None = None) -> date:
+    return ((now or timezone.now()).astimezone(UTC) - SETTLE_AFTER).date() - timedelta(days=1)
+
+
+def time_filter(column: str, runs: list[tuple[date, date]], prefix: str, widen: str = "") -> tuple[str, dict]:
+    """SQL true for `column` on the days of `runs` (false without runs), with its parameters named after prefix.
+    widen, a SQL interval expression, extends every run by that much on both sides."""
+    conditions, params = [], {}
+    for index, (first_day, last_day) in enumerate(runs):
+        start, end = f"{prefix}_start_{index}", f"{prefix}_end_{index}"
+        params[start], params[end] = day_bounds(first_day, last_day)
+        low, high = (f"%({start})s - {widen}", f"%({end})s + {widen}") if widen else (f"%({start})s", f"%({end})s")
+        conditions.append(f"({column} >= {low} AND {column} < {high})")
+    return " OR ".join(conditions) or "false", params
+
+
+def raw_active_weeks_sql(activity_filter: str) -> str:
+    """(week, user_id, days) from the activity log rows matching activity_filter: per user and week, the days with
+    any recorded action, as ActiveUserWeek stores them."""
+    return f"""
+        SELECT date_trunc('week', day)::date AS week, user_id,
+               bit_or(1 << (day - date_trunc('week', day)::date))::smallint AS days
+        FROM (
+            SELECT actor_id AS user_id, (created_at AT TIME ZONE 'UTC')::date AS day
+            FROM {Activity._meta.db_table}
+            WHERE actor_id IS NOT NULL AND ({activity_filter})
+        ) AS actions
+        GROUP BY 1, 2
+    """
+
+
+def feed_pages_cte(impressions_filter: str, pages_filter: str) -> str:
+    """Feed pages with hits: a page is the impressions sharing page_id; an impression is liked when its user likes
+    the post within LIKE_WINDOW of being shown (a like can exist only once per user and post).
+
+    impressions_filter selects impressions (alias v) and must take in every impression of the pages that
+    pages_filter (on first_viewed_at) keeps. Needs the parameter like_window."""
+    return f"""
+        WITH impressions AS (
+            SELECT v.page_id, v.user_id, v.viewed_at, v.model_version, v.experiment, v.experiment_group,
+                   (l.id IS NOT NULL) AS liked
+            FROM {PostView._meta.db_table} v
+            LEFT JOIN {Like._meta.db_table} l
+                ON l.user_id = v.user_id AND l.post_id = v.post_id
+               AND l.created_at >= v.viewed_at AND l.created_at <= v.viewed_at + %(like_window)s
+            WHERE v.source = '{PostView.Source.FEED}' AND v.page_id IS NOT NULL AND ({impressions_filter})
+        ), pages AS (
+            SELECT * FROM (
+                SELECT page_id, min(user_id) AS user_id, min(viewed_at) AS first_viewed_at,
+                       (min(viewed_at) AT TIME ZONE 'UTC')::date AS day,
+                       min(model_version) AS model_version, min(experiment) AS experiment,
+                       min(experiment_group) AS experiment_group,
+                       count(*) AS impressions, count(*) FILTER (WHERE liked) AS liked, bool_or(liked) AS hit
+                FROM impressions GROUP BY page_id
+            ) AS grouped
+            WHERE {pages_filter}
+        )
+    """
+
+
+def raw_feed_days_sql(runs: list[tuple[date, date]], prefix: str) -> tuple[str, dict]:
+    """(day, model_version, experiment, experiment_group, pages, hits, impressions, liked_impressions) from the
+    raw impressions of the days of runs, as FeedDay stores them."""
+    impressions, params = time_filter("v.viewed_at", runs, prefix, widen="%(page_span)s")
+    pages, _ = time_filter("first_viewed_at", runs, prefix)
+    sql = feed_pages_cte(impressions, pages) + """
+        SELECT day, model_version, experiment, experiment_group, count(*), count(*) FILTER (WHERE hit),
+               sum(impressions), sum(liked)
+        FROM pages
+        GROUP BY day, model_version, experiment, experiment_group
+    """
+    return sql, {**params, "page_span": PAGE_SPAN, "like_window": LIKE_WINDOW}
+
+
+def rolled_up_days(first_day: date, last_day: date, *, using: str) -> list[date]:
+    return sorted(RollupDay.objects.using(using).filter(day__range=(first_day, last_day)).values_list("day", flat=True))
+
+
+def _closed_and_live(first_day: date, last_day: date, using: str) -> tuple[list[date], list[tuple[date, date]]]:
+    """The rolled-up days from first_day to last_day, and the runs of the other days, to compute live."""
+    closed = rolled_up_days(first_day, last_day, using=using)
+    live = set(days_between(first_day, last_day)) - set(closed)
+    return closed, day_runs(live)
+
+
+def active_weeks_sql(first_day: date, last_day: date, *, using: str) -> tuple[str, dict]:
+    """(week, user_id, days) for the days from first_day to last_day: rolled-up days from ActiveUserWeek, the
+    others live from the activity log. A user and week may come twice (rolled-up and live days), with disjoint
+    days: count users with DISTINCT.
+
+    The stored masks are cut to the days rolled up when the registry was read, so a day rolled up in between is
+    not counted twice."""
+    closed, live_runs = _closed_and_live(first_day, last_day, using)
+    live_filter, params = time_filter("created_at", live_runs, "live")
+    masks = week_masks(closed)
+    sql = f"""
+        SELECT stored.week, stored.user_id, stored.days & closed.days AS days
+        FROM {ActiveUserWeek._meta.db_table} stored
+        JOIN unnest(%(closed_weeks)s::date[], %(closed_masks)s::int[]) AS closed (week, days)
+            ON closed.week = stored.week AND stored.days & closed.days <> 0
+        UNION ALL
+        {raw_active_weeks_sql(live_filter)}
+    """
+    return sql, {**params, "closed_weeks": list(masks), "closed_masks": list(masks.values())}
+
+
+def feed_days_sql(first_day: date, last_day: date, *, using: str) -> tuple[str, dict]:
+    """FeedDay's columns for the days from first_day to last_day: rolled-up days stored, the others live."""
+    closed, live_runs = _closed_and_live(first_day, last_day, using)
+    live_sql, params = raw_feed_days_sql(live_runs, "live")
+    sql = f"""
+        SELECT day, model_version, experiment, experiment_group, pages, hits, impressions, liked_impressions
+        FROM {FeedDay._meta.db_table} WHERE day = ANY(%(closed_days)s::date[])
+        UNION ALL
+        ({live_sql})
+    """
+    return sql, {**params, "closed_days": closed}
+
+
+def rollup_refresh(*, days: Iterable[date], now: datetime | None = None) -> int:
+    """Recompute the roll-ups of the given settled days from the raw tables, in one transaction; returns how many.
+
+    Days that have not settled yet are refused (ValueError) and nothing is written: their figures could still
+    change, and the dashboard computes them live anyway."""
+    days = sorted(set(days))
+    if not days:
+        return 0
+    settled = last_settled_day(now)
+    if days[-1] > settled:
+        raise ValueError(f"{days[-1]} has not settled yet: the last day that can be rolled up is {settled}.")
+    runs = day_runs(days)
+    masks = week_masks(days)
+    activity_filter, activity_params = time_filter("created_at", runs, "day")
+    feed_sql, feed_params = raw_feed_days_sql(runs, "day")
+    weeks = {"weeks": list(masks), "masks": list(masks.values())}
+    stored, feed, registry = ActiveUserWeek._meta.db_table, FeedDay._meta.db_table, RollupDay._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(f"DELETE FROM {feed} WHERE day = ANY(%(days)s::date[])", {"days": days})
+        cursor.execute(
+            f"""INSERT INTO {feed} (day, model_version, experiment, experiment_group, pages, hits, impressions,
+                                    liked_impressions) {feed_sql}""",
+            feed_params,
+        )
+        # Take the refreshed days out of the stored weeks (dropping rows left with no day), then put them back.
+        cursor.execute(
+            f"""DELETE FROM {stored} s USING unnest(%(weeks)s::date[], %(masks)s::int[]) AS r (week, days)
+                WHERE s.week = r.week AND s.days & ~r.days = 0""",
+            weeks,
+        )
+        cursor.execute(
+            f"""UPDATE {stored} s SET days = s.days & ~r.days
+                FROM unnest(%(weeks)s::date[], %(masks)s::int[]) AS r (week, days)
+                WHERE s.week = r.week AND s.days & r.days <> 0""",
+            weeks,
+        )
+        cursor.execute(
+            f"""INSERT INTO {stored} (week, user_id, days) {raw_active_weeks_sql(activity_filter)}
+                ON CONFLICT (week, user_id) DO UPDATE SET days = {stored}.days | EXCLUDED.days""",
+            activity_params,
+        )
+        cursor.execute(
+            f"""INSERT INTO {registry} (day, refreshed_at) SELECT unnest(%(days)s::date[]), now()
+                ON CONFLICT (day) DO UPDATE SET refreshed_at = EXCLUDED.refreshed_at""",
+            {"days": days},
+        )
+    return len(days)
+
+
+def rollup_tables_analyze() -> None:
+    """Refresh the planner's statistics of the roll-up tables after a backfill, without waiting for autovacuum:
+    with none, it misjudges their joins."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {ActiveUserWeek._meta.db_table}, {FeedDay._meta.db_table}, {RollupDay._meta.db_table}")
+
+
+def first_recorded_day() -> date | None:
+    """The first UTC day with an action or an impression, or None on an empty site."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT (least((SELECT min(created_at) FROM {Activity._meta.db_table}),
+                              (SELECT min(viewed_at) FROM {PostView._meta.db_table})) AT TIME ZONE 'UTC')::date"""
+        )
+        return cursor.fetchone()[0]
+
+
+def rollup_due_days(*, now: datetime | None = None) -> list[date]:
+    """Settled days from the first recorded one that were never rolled up, and the last settled day (recomputed
+    on every call, for rows that arrive late)."""
+    first, last = first_recorded_day(), last_settled_day(now)
+    if first is None or first > last:
+        return []
+    done = set(rolled_up_days(first, last, using="default"))
+    return sorted({day for day in days_between(first, last) if day not in done} | {last})

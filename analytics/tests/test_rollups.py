@@ -1,0 +1,216 @@
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from analytics import rollups
+from analytics.management.commands.analytics_rollup import Command as RollupCommand
+from analytics.models import ActiveUserWeek, Activity, FeedDay, RollupDay
+from analytics.selectors import METRICS, dashboard_tables
+from analytics.tasks import rollups_refresh_due
+from posts.models import PostView
+from tests.factories import ActivityFactory, LikeFactory, PostFactory, PostViewFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+SUNDAY, MONDAY, TUESDAY, WEDNESDAY = (date(2026, 3, 8) + timedelta(days=n) for n in range(4))
+ROLLED_UP_METRICS = ("activity", "retention", "feed")
+
+
+def at(day: date, hour=0, minute=0, second=0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=UTC)
+
+
+def _page(*, user, posts, times, **fields):
+    page_id = PostView.new_page_id()
+    for position, (post, viewed_at) in enumerate(zip(posts, times, strict=True)):
+        PostViewFactory(user=user, post=post, viewed_at=viewed_at, page_id=page_id, position=position, **fields)
+
+
+@pytest.fixture
+def log():
+    """Sunday to Wednesday across two ISO weeks: actions, and feed pages with likes near the one-hour edge."""
+    alice = UserFactory(date_joined=at(SUNDAY, 9))
+    bob = UserFactory(date_joined=at(MONDAY))
+    carol = UserFactory(date_joined=at(TUESDAY, 8))
+    for actor, moment in [
+        (alice, at(SUNDAY, 10)),
+        (alice, at(SUNDAY, 11)),
+        (bob, at(MONDAY)),
+        (alice, at(TUESDAY, 23, 59, 59)),
+        (carol, at(TUESDAY, 12)),
+        (bob, at(WEDNESDAY, 12)),
+    ]:
+        ActivityFactory(actor=actor, created_at=moment)
+    ActivityFactory(actor=None, created_at=at(TUESDAY, 13))  # anonymous: not an active user
+    posts = PostFactory.create_batch(15)
+    # Straddles midnight: counted whole on Monday; liked 10 minutes after its last impression.
+    _page(
+        user=alice,
+        posts=posts[10:15],
+        times=[at(MONDAY, 23, 59, 59)] * 3 + [at(TUESDAY, 0, 0, 2)] * 2,
+        model_version=2,
+        experiment=7,
+        experiment_group="treatment",
+    )
+    LikeFactory(user=alice, post=posts[14], created_at=at(TUESDAY, 0, 10))
+    # Liked 59m59s after being shown, on the next day: a hit on Tuesday.
+    _page(user=carol, posts=posts[0:5], times=[at(TUESDAY, 23, 30)] * 5)
+    LikeFactory(user=carol, post=posts[0], created_at=at(WEDNESDAY, 0, 29, 59))
+    # Liked 1h0m1s after: not a hit.
+    _page(user=bob, posts=posts[5:10], times=[at(TUESDAY, 23, 40)] * 5)
+    LikeFactory(user=bob, post=posts[5], created_at=at(WEDNESDAY, 0, 40, 1))
+    return {"alice": alice, "bob": bob, "carol": carol, "posts": posts}
+
+
+def _tables(start=SUNDAY, end=WEDNESDAY) -> dict:
+    return {name: METRICS[name](start, end) for name in ROLLED_UP_METRICS}
+
+
+def _raw_tables(start=SUNDAY, end=WEDNESDAY) -> dict:
+    """The figures straight from the raw tables: as if nothing had been rolled up."""
+    with transaction.atomic():
+        RollupDay.objects.all().delete()
+        tables = _tables(start, end)
+        transaction.set_rollback(True)
+    return tables
+
+
+def _rows(tables: dict, name: str) -> list:
+    return next(t.rows for group in tables.values() for t in group if t.name == name)
+
+
+def test_roll_ups_give_the_raw_figures(log):
+    raw = _tables()
+    assert _rows(raw, "dau") == [["2026-03-08", 1], ["2026-03-09", 1], ["2026-03-10", 2], ["2026-03-11", 1]]
+    assert _rows(raw, "wau") == [["2026-03-02", 1], ["2026-03-09", 3]]
+    headline = dict(_rows(raw, "active_headline"))
+    assert [headline["DAU (last day)"], headline["WAU (last 7 days)"], headline["MAU (last 30 days)"]] == [1, 3, 3]
+    assert _rows(raw, "feed_daily") == [["2026-03-09", 1, 1, 1.0, 5, 1, 0.2], ["2026-03-10", 2, 1, 0.5, 10, 1, 0.1]]
+    assert _rows(raw, "retention") == [["2026-03-02", 1, 100.0, 100.0], ["2026-03-09", 2, 100.0, 0.0]]
+
+    assert rollups.rollup_refresh(days=[SUNDAY, MONDAY, TUESDAY, WEDNESDAY]) == 4
+
+    assert RollupDay.objects.count() == 4
+    assert FeedDay.objects.filter(day=MONDAY).get().pages == 1
+    assert ActiveUserWeek.objects.get(user=log["alice"], week=MONDAY).days == 0b0000010  # Tuesday only
+    assert _tables() == raw
+
+
+def test_a_range_partly_rolled_up_and_partly_live_is_exact(log):
+    raw = _tables()
+    rollups.rollup_refresh(days=[SUNDAY, MONDAY])  # Tuesday and Wednesday stay live
+
+    tables = dashboard_tables(start=SUNDAY, end=WEDNESDAY)
+
+    assert {name: tables[name] for name in ROLLED_UP_METRICS} == raw
+    # Bob counts once in Monday's week though his Monday is rolled up and his Wednesday live.
+    assert ["2026-03-09", 3] in _rows(tables, "wau")
+
+
+def test_a_late_row_shows_once_its_day_is_refreshed(log):
+    rollups.rollup_refresh(days=[SUNDAY, MONDAY, TUESDAY, WEDNESDAY])
+    before = _tables()
+    dave = UserFactory(date_joined=at(date(2026, 1, 5)))
+    ActivityFactory(actor=dave, created_at=at(MONDAY, 15))  # written late with an old timestamp
+    LikeFactory(user=log["bob"], post=log["posts"][6], created_at=at(WEDNESDAY, 0, 5))  # bob's page is now a hit
+    # Alice's Sunday actions re-dated to Monday: her Sunday-only week must go, her Monday must appear.
+    Activity.objects.filter(actor=log["alice"], created_at__lt=at(MONDAY)).update(created_at=at(MONDAY, 10))
+
+    assert _tables() == before  # closed days are read from the roll-ups until refreshed
+    rollups.rollup_refresh(days=[SUNDAY, MONDAY, TUESDAY])
+
+    after = _tables()
+    assert after == _raw_tables() != before
+    assert _rows(after, "feed_daily")[1] == ["2026-03-10", 2, 2, 1.0, 10, 2, 0.2]
+    assert not ActiveUserWeek.objects.filter(user=log["alice"], week=SUNDAY - timedelta(days=6)).exists()
+
+
+def test_unsettled_days_are_refused_and_nothing_is_written(log):
+    settles_at = at(WEDNESDAY) + rollups.SETTLE_AFTER  # Tuesday's last pages can still be liked until then
+    with pytest.raises(ValueError, match="has not settled yet"):
+        rollups.rollup_refresh(days=[MONDAY, TUESDAY], now=settles_at - timedelta(seconds=1))
+    with pytest.raises(ValueError):
+        rollups.rollup_refresh(days=[timezone.now().date()])
+    assert not RollupDay.objects.exists() and not FeedDay.objects.exists() and not ActiveUserWeek.objects.exists()
+
+    assert rollups.rollup_refresh(days=[MONDAY, TUESDAY], now=settles_at) == 2
+
+
+def test_the_task_rolls_up_due_days_then_rechecks_the_last_one():
+    today = timezone.now().date()
+    ActivityFactory(created_at=timezone.now() - timedelta(days=4))
+    last = rollups.last_settled_day()
+
+    assert rollups_refresh_due() == (last - (today - timedelta(days=4))).days + 1
+    assert RollupDay.objects.filter(day__lte=last).count() == RollupDay.objects.count() >= 2
+    assert rollups.rollup_due_days() == [last]
+
+
+def test_rollup_command_backfills_and_explains_bad_input(log, capsys):
+    call_command("analytics_rollup", "--since", "2026-03-08", "--until", "2026-03-11")
+    assert "Rolled up 4 days (2026-03-08 to 2026-03-11)" in capsys.readouterr().out
+    assert RollupDay.objects.count() == 4
+
+    with pytest.raises(SystemExit) as exited:
+        RollupCommand().run_from_argv(["manage.py", "analytics_rollup", "--since", "2026-02-30"])
+    assert exited.value.code != 0
+    assert "expected a date as YYYY-MM-DD, got '2026-02-30'" in capsys.readouterr().err
+    with pytest.raises(CommandError, match="is after --until"):
+        call_command("analytics_rollup", "--since", "2026-03-12", "--until", "2026-03-11")
+    with pytest.raises(CommandError, match="has not settled yet"):
+        call_command("analytics_rollup", "--until", timezone.now().date().isoformat())
+    assert RollupDay.objects.count() == 4
+
+
+def test_rollup_command_help(capsys):
+    with pytest.raises(SystemExit) as exited:
+        RollupCommand().run_from_argv(["manage.py", "analytics_rollup", "--help"])
+    assert exited.value.code == 0
+    help_text = capsys.readouterr().out
+    assert "--since DATE" in help_text and "--until DATE" in help_text and "settled" in help_text
+
+
+def test_clearing_the_network_clears_its_roll_ups(log):
+    from recommender.generator import clear_network
+
+    rollups.rollup_refresh(days=[SUNDAY, MONDAY])
+    clear_network()
+    assert not RollupDay.objects.exists() and not FeedDay.objects.exists() and not ActiveUserWeek.objects.exists()
+
+
+def test_active_users_match_a_direct_count_across_months_and_weeks():
+    """Weeks straddling months, a range that starts and ends mid-week, part rolled up, part live."""
+    rng = random.Random(7)
+    users = UserFactory.create_batch(6)
+    first = date(2026, 1, 20)
+    actions = [(rng.choice(users), at(first + timedelta(days=rng.randrange(70)), rng.randrange(24))) for _ in range(60)]
+    for actor, moment in actions:
+        ActivityFactory(actor=actor, created_at=moment)
+    start, end = date(2026, 1, 29), date(2026, 3, 26)  # a Thursday to a Thursday
+    rollups.rollup_refresh(days=rollups.days_between(date(2026, 2, 10), date(2026, 3, 10)))
+
+    def active(days) -> int:
+        return len({actor.pk for actor, moment in actions if moment.date() in days})
+
+    range_days = rollups.days_between(start, end)
+    expected = {
+        "dau": [[day.isoformat(), active({day})] for day in range_days if active({day})],
+        "wau": [
+            [week.isoformat(), active({d for d in range_days if rollups.week_start(d) == week})]
+            for week in sorted({rollups.week_start(day) for day in range_days})
+        ],
+        "mau": [
+            [month.isoformat(), active({d for d in range_days if d.replace(day=1) == month})]
+            for month in sorted({day.replace(day=1) for day in range_days})
+        ],
+    }
+    tables = {table.name: table.rows for table in METRICS["activity"](start, end)}
+    assert {name: tables[name] for name in expected} == expected
+    headline = dict(tables["active_headline"])
+    assert headline["MAU (last 30 days)"] == active(set(rollups.days_between(end - timedelta(days=29), end)))
+    assert headline["WAU (last 7 days)"] == active(set(rollups.days_between(end - timedelta(days=6), end)))
+    assert headline["DAU (last day)"] == active({end})
