@@ -304,9 +304,11 @@ class LightGBMRecommender:
         cutoffs = []
         for share in VALIDATION_SHARES:
             fold_cutoff = interactions_quantile(train, 1 - share)
+            if fold_cutoff in cutoffs:  # a short log: two shares fall on the same event
+                continue
             split = make_split(train, fold_cutoff)
             users = np.unique(split.liked_after["user_id"].to_numpy(np.int64))
-            if not len(users) or fold_cutoff in cutoffs:
+            if not len(users):
                 continue
             cutoffs.append(fold_cutoff)
             inner = LightGBMRecommender(**{**self.config(), "mix": self.mix, "validate_strategies": False})
