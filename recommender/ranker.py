@@ -15,6 +15,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from django.utils import timezone
+from scipy.stats import binomtest
 
 from .candidates import CandidateMix, candidate_posts
 from .data import Frames
@@ -49,10 +50,17 @@ EARLY_STOPPING_ROUNDS = 30
 PROMOTION_K = 5  # the k the catalogue orderings are validated at (the promotion metric's)
 VALIDATION_USER_SHARE = 0.2
 PREDICT_CHUNK = 200_000
-# Catalogue orderings per segment, in order of preference when validation ties.
-WARM_STRATEGIES = ("model", "ease", "recent_popular", "popular")
+# Catalogue orderings per segment. Each segment keeps its default unless validation shows another ordering clearly
+# better: all-time popularity for people without history (what the literature and the baselines suggest), EASE for
+# people with history (a linear item-item model, the strongest simple collaborative method in published comparisons
+# on data where people rate what they watched; the learned model has to earn its place on validation).
+WARM_STRATEGIES = ("ease", "model", "recent_popular", "popular")
 COLD_STRATEGIES = ("popular", "recent_popular")
-DEFAULT_STRATEGIES = {"warm": "model", "cold": "popular"}
+DEFAULT_STRATEGIES = {"warm": "ease", "cold": "popular"}
+# Validation cutoffs, as shares of the training interactions before the end, whose per-user hits are pooled.
+VALIDATION_SHARES = (0.1, 0.2, 0.3)
+# An ordering replaces the default when a one-sided sign test on the users only one of them hits gives p below this.
+CLEAR_WIN_P = 0.05
 
 # Features that explain a recommendation, and the reason shown for each; user-only features explain nothing.
 REASONS = {
@@ -80,6 +88,35 @@ CONTENT_COLUMNS = ("post_id", "author_id", "topic", "community_id", "created_at"
 # These explain a post only when they are present (a zero "follows" cannot be why a post was shown).
 PRESENCE_FEATURES = ("follows_author", "in_community", "messaged_author", "engaged_author", "liked_author")
 _NOT_REASONS = set(PROFILE_CATEGORIES) | set(USER_NUMERIC)
+
+
+def interactions_quantile(frames: Frames, share: float) -> pd.Timestamp:
+    """The interaction time below which `share` of the interactions (views and likes) fall: an actual event time."""
+    times = frames.interaction_times().sort_values(ignore_index=True)
+    if times.empty:
+        raise ValueError("no interactions before the cutoff to train on")
+    return times.iloc[int((len(times) - 1) * share)]
+
+
+def choose_strategy(hits: dict[str, np.ndarray], default: str) -> dict:
+    """The default ordering unless another is clearly better on the same validation users (a one-sided sign test
+    on the users exactly one of the two hits, p < CLEAR_WIN_P); among clear winners the most hits win.
+
+    hits: ordering -> 0/1 hit per validation user, in the same user order for every ordering.
+    """
+    orderings = {}
+    for strategy, strategy_hits in hits.items():
+        wins = int((strategy_hits & ~hits[default]).sum())
+        losses = int((~strategy_hits & hits[default]).sum())
+        p_value = float(binomtest(wins, wins + losses, 0.5, alternative="greater").pvalue) if wins + losses else 1.0
+        orderings[strategy] = {"hits": int(strategy_hits.sum()), "wins": wins, "losses": losses, "p_value": p_value}
+    clear = [s for s in hits if s != default and orderings[s]["p_value"] < CLEAR_WIN_P]
+    return {
+        "chosen": max(clear, key=lambda s: orderings[s]["hits"]) if clear else default,
+        "default": default,
+        "users": int(len(hits[default])),
+        "orderings": orderings,
+    }
 
 
 def _posts_by_user(events: pd.DataFrame) -> dict[int, np.ndarray]:
@@ -154,10 +191,7 @@ class LightGBMRecommender:
     # Training ---------------------------------------------------------------------------------------------
 
     def label_window_start(self, train: Frames, cutoff: datetime) -> pd.Timestamp:
-        times = train.interaction_times().sort_values(ignore_index=True)
-        if times.empty:
-            raise ValueError("no interactions before the cutoff to train on")
-        return times.iloc[int((len(times) - 1) * (1 - self.label_window_share))]
+        return interactions_quantile(train, 1 - self.label_window_share)
 
     def training_examples(self, train: Frames, t1: pd.Timestamp) -> dict[str, np.ndarray]:
         """Rows for users who liked something in [t1, cutoff): their candidates at t1 plus what they were shown
@@ -240,9 +274,7 @@ class LightGBMRecommender:
 
     def fit(self, train: Frames, cutoff: datetime) -> None:
         validation = self._validate_strategies(train, cutoff) if self.validate_strategies else None
-        t1 = self.label_window_start(train, cutoff)
-        rows = self.training_examples(train, t1)
-        self.model, catalogue_info = self._train(rows["features"], rows["label"], rows["user"], refit=False)
+        t1, rows, catalogue_info = self._fit_catalogue(train, cutoff)
         # A feed log (most impressions not liked) supports a second model of P(like | shown), which is what a
         # feed page needs and what the impressions protocol measures; otherwise one model serves both.
         shown = rows["shown"]
@@ -252,7 +284,6 @@ class LightGBMRecommender:
             self.impression_model, impression_info = self._train(
                 impressions["features"], impressions["label"], impressions["user"], refit=True
             )
-        self.tables = build_tables(train, cutoff)
         self.fit_info = {
             "label_window_start": t1.isoformat(),
             "cutoff": pd.Timestamp(cutoff).isoformat(),
@@ -265,42 +296,51 @@ class LightGBMRecommender:
             "strategy_validation": validation,
         }
 
+    def _fit_catalogue(self, train: Frames, cutoff: datetime) -> tuple[pd.Timestamp, dict, dict]:
+        """The catalogue model and the tables at the cutoff: all that recommend() needs."""
+        t1 = self.label_window_start(train, cutoff)
+        rows = self.training_examples(train, t1)
+        self.model, info = self._train(rows["features"], rows["label"], rows["user"], refit=False)
+        self.tables = build_tables(train, cutoff)
+        return t1, rows, info
+
     def _validate_strategies(self, train: Frames, cutoff: datetime) -> dict:
-        """Choose the catalogue ordering of warm and of cold users on a validation split inside the training data.
+        """Choose the catalogue ordering of warm and of cold users on validation splits inside the training data.
 
-        The split is the catalogue protocol's own, with its cutoff at the label window start: a copy of this
-        model (without this step) is fitted before it, and each ordering's hitrate@5 is measured on the likes
-        between it and the cutoff. The test period is never used.
+        Each split is the catalogue protocol's own, with its cutoff at 10%, 20% and 30% of the training interactions
+        before the end: a copy of the catalogue model is fitted before it, and every ordering's per-user hits@5 are
+        measured on the likes between it and the cutoff, pooled over the splits. The test period is never used.
         """
-        fold_cutoff = self.label_window_start(train, cutoff)
-        split = make_split(train, fold_cutoff)
-        users = np.unique(split.liked_after["user_id"].to_numpy(np.int64))
-        if not len(users):
-            return {}
-        inner = LightGBMRecommender(**{**self.config(), "mix": self.mix, "validate_strategies": False})
-        inner.fit(split.train, fold_cutoff)
-        seen = split.seen_before[split.seen_before["user_id"].isin(users)]
-        exclude = {int(u): set(p.tolist()) for u, p in seen.groupby("user_id")["post_id"]}
-        liked = split.liked_after.groupby("user_id")["post_id"].agg(set)
-        warm = np.isin(users, split.warm_user_ids)
-        hitrates = {}
-        for strategy in WARM_STRATEGIES:
-            lists = inner.recommend(users, fold_cutoff, PROMOTION_K, exclude, split.eligible_post_ids,
-                                    strategies={"warm": strategy, "cold": strategy if strategy in COLD_STRATEGIES
-                                                else "popular"})
-            hits = np.array([bool(liked[u] & set(lists[int(u)])) for u in users])
-            hitrates[strategy] = {"warm": float(hits[warm].mean()) if warm.any() else None,
-                                  "cold": float(hits[~warm].mean()) if (~warm).any() else None}
-
-        def best(segment: str, options: tuple[str, ...]) -> str:
-            measured = [option for option in options if hitrates[option][segment] is not None]
-            # max() keeps the first of equals: the preferred option wins ties.
-            return max(measured, key=lambda option: hitrates[option][segment]) if measured else DEFAULT_STRATEGIES[
-                segment]
-
-        self.catalogue_strategies = {"warm": best("warm", WARM_STRATEGIES), "cold": best("cold", COLD_STRATEGIES)}
-        return {"cutoff": pd.Timestamp(fold_cutoff).isoformat(), "users": int(len(users)),
-                "warm_users": int(warm.sum()), "hitrate": hitrates}
+        hits = {strategy: {"warm": [], "cold": []} for strategy in WARM_STRATEGIES}
+        cutoffs = []
+        for share in VALIDATION_SHARES:
+            fold_cutoff = interactions_quantile(train, 1 - share)
+            if fold_cutoff in cutoffs:  # a short log: two shares fall on the same event
+                continue
+            split = make_split(train, fold_cutoff)
+            users = np.unique(split.liked_after["user_id"].to_numpy(np.int64))
+            if not len(users):
+                continue
+            cutoffs.append(fold_cutoff)
+            inner = LightGBMRecommender(**{**self.config(), "mix": self.mix, "validate_strategies": False})
+            inner._fit_catalogue(split.train, fold_cutoff)
+            seen = split.seen_before[split.seen_before["user_id"].isin(users)]
+            exclude = {int(u): set(p.tolist()) for u, p in seen.groupby("user_id")["post_id"]}
+            liked = split.liked_after.groupby("user_id")["post_id"].agg(set)
+            warm = np.isin(users, split.warm_user_ids)
+            for strategy in WARM_STRATEGIES:
+                cold_strategy = strategy if strategy in COLD_STRATEGIES else DEFAULT_STRATEGIES["cold"]
+                lists = inner.recommend(users, fold_cutoff, PROMOTION_K, exclude, split.eligible_post_ids,
+                                        strategies={"warm": strategy, "cold": cold_strategy})
+                user_hits = np.array([bool(liked[u] & set(lists[int(u)])) for u in users])
+                hits[strategy]["warm"].append(user_hits[warm])
+                hits[strategy]["cold"].append(user_hits[~warm])
+        pooled = {strategy: {segment: np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+                             for segment, parts in by_segment.items()} for strategy, by_segment in hits.items()}
+        choices = {segment: choose_strategy({s: pooled[s][segment] for s in options}, DEFAULT_STRATEGIES[segment])
+                   for segment, options in (("warm", WARM_STRATEGIES), ("cold", COLD_STRATEGIES))}
+        self.catalogue_strategies = {segment: choice["chosen"] for segment, choice in choices.items()}
+        return {"cutoffs": [pd.Timestamp(c).isoformat() for c in cutoffs], **choices}
 
     def _train(self, features: np.ndarray, labels: np.ndarray, users: np.ndarray, *, refit: bool):
         """Fit with early stopping on held-out users (20%); with refit, fit again on all users with that many trees.

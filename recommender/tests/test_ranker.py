@@ -6,7 +6,14 @@ import pytest
 
 from recommender.baselines import baseline_recommenders
 from recommender.evaluation import evaluate
-from recommender.ranker import LightGBMRecommender, one_post_per_author_first
+from recommender.ranker import (
+    CLEAR_WIN_P,
+    VALIDATION_SHARES,
+    WARM_STRATEGIES,
+    LightGBMRecommender,
+    choose_strategy,
+    one_post_per_author_first,
+)
 
 from .model_frames import synthetic_frames
 
@@ -102,18 +109,41 @@ def test_impression_model_learns_from_several_windows(frames):
     assert 0 < rows["label"].mean() < 0.5
 
 
-def test_catalogue_orderings_are_chosen_on_validation_before_the_cutoff(fitted, frames):
+def test_catalogue_orderings_are_chosen_on_pooled_validation_before_the_cutoff(fitted, frames):
     validation = fitted.fit_info["strategy_validation"]
-    assert pd.Timestamp(validation["cutoff"]) < frames.interaction_times().max()
-    assert set(validation["hitrate"]) == {"model", "ease", "recent_popular", "popular"}
-    warm = fitted.catalogue_strategies["warm"]
-    assert validation["hitrate"][warm]["warm"] == max(h["warm"] for h in validation["hitrate"].values())
+    assert len(validation["cutoffs"]) == len(VALIDATION_SHARES)
+    assert max(pd.Timestamp(c) for c in validation["cutoffs"]) < frames.interaction_times().max()
+    warm = validation["warm"]
+    assert set(warm["orderings"]) == set(WARM_STRATEGIES) and warm["users"] > 0
+    assert fitted.catalogue_strategies == {"warm": warm["chosen"], "cold": validation["cold"]["chosen"]}
+    # The synthetic log is a random feed: the learned model, not EASE, finds what people liked among what they saw.
+    assert warm["chosen"] == "model" and warm["orderings"]["model"]["p_value"] < CLEAR_WIN_P
 
     eligible = frames.posts["post_id"].to_numpy()
     most_liked = frames.likes["post_id"].value_counts()
     lists = fitted.recommend([987_654], frames.interaction_times().max(), 3, {}, eligible,
                              strategies={"warm": "model", "cold": "popular"})
     assert most_liked.reindex(lists[987_654]).tolist() == most_liked.iloc[:3].tolist()  # a person without history
+
+
+def test_an_ordering_replaces_the_default_only_when_clearly_better():
+    default = np.array([1] * 10 + [0] * 30, dtype=bool)
+    slightly_better = default.copy()
+    slightly_better[10:14] = True  # 4 more users hit, none lost: p = 1/16
+    clearly_better = default.copy()
+    clearly_better[10:22] = True  # 12 more users hit, one lost: p < 0.01
+    clearly_better[0] = False
+    much_better = default.copy()
+    much_better[10:30] = True
+
+    kept = choose_strategy({"ease": default, "model": slightly_better}, "ease")
+    assert kept["chosen"] == "ease" and kept["orderings"]["model"] == {
+        "hits": 14, "wins": 4, "losses": 0, "p_value": pytest.approx(1 / 16)}
+    assert choose_strategy({"ease": default, "model": clearly_better}, "ease")["chosen"] == "model"
+    chosen = choose_strategy({"ease": default, "model": clearly_better, "popular": much_better}, "ease")
+    assert chosen["chosen"] == "popular" and chosen["users"] == 40
+    assert choose_strategy({"popular": np.zeros(0, bool), "recent_popular": np.zeros(0, bool)},
+                           "popular")["chosen"] == "popular"  # no validation users: the default
 
 
 def test_per_user_hits_match_the_hit_rates(frames):
