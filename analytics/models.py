@@ -121,3 +121,25 @@ class FeedDay(models.Model):
                 nulls_distinct=False,
             )
         ]
+
+
+class ExperimentUserDay(models.Model):
+    """One user's feed pages in one experiment group on one UTC day, with their hits and impressions: the sums
+    behind an experiment's results. Per user, so that users are counted distinctly across days and spread over
+    the hash buckets of the bucketed t-test."""
+
+    day = models.DateField()
+    experiment = models.PositiveIntegerField()
+    experiment_group = models.CharField(max_length=20, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    pages = models.PositiveIntegerField()
+    hits = models.PositiveIntegerField()
+    impressions = models.PositiveIntegerField()
+    liked_impressions = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "experiment", "experiment_group", "user"], name="analytics_experimentuserday_unique"
+            )
+        ]
