@@ -100,18 +100,26 @@ class ActiveUserWeek(models.Model):
         ]
 
 
-class FeedDay(models.Model):
-    """Feed pages of one UTC day per model version and experiment group, with their hits (a like within the hour)
-    and impressions: the sums behind online hitrate@5 and CTR."""
+class FeedCounts(models.Model):
+    """Feed pages with their hits (a like within the hour) and impressions: the sums behind online hitrate@5 and
+    CTR."""
+
+    pages = models.PositiveIntegerField()
+    hits = models.PositiveIntegerField()
+    impressions = models.PositiveIntegerField()
+    liked_impressions = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class FeedDay(FeedCounts):
+    """Feed pages of one UTC day per model version and experiment group."""
 
     day = models.DateField()
     model_version = models.PositiveIntegerField(null=True)
     experiment = models.PositiveIntegerField(null=True)
     experiment_group = models.CharField(max_length=20, blank=True)
-    pages = models.PositiveIntegerField()
-    hits = models.PositiveIntegerField()
-    impressions = models.PositiveIntegerField()
-    liked_impressions = models.PositiveIntegerField()
 
     class Meta:
         constraints = [
@@ -123,19 +131,14 @@ class FeedDay(models.Model):
         ]
 
 
-class ExperimentUserDay(models.Model):
-    """One user's feed pages in one experiment group on one UTC day, with their hits and impressions: the sums
-    behind an experiment's results. Per user, so that users are counted distinctly across days and spread over
-    the hash buckets of the bucketed t-test."""
+class ExperimentUserDay(FeedCounts):
+    """One user's feed pages in one experiment group on one UTC day. Per user, so that an experiment's users are
+    counted distinctly across days and spread over the hash buckets of the bucketed t-test."""
 
     day = models.DateField()
     experiment = models.PositiveIntegerField()
     experiment_group = models.CharField(max_length=20, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    pages = models.PositiveIntegerField()
-    hits = models.PositiveIntegerField()
-    impressions = models.PositiveIntegerField()
-    liked_impressions = models.PositiveIntegerField()
 
     class Meta:
         constraints = [
