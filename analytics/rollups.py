@@ -236,8 +236,8 @@ def experiment_user_days_sql(
         last_day = last_whole = timezone.now().astimezone(UTC).date()
     else:
         last_day, last_whole = (stopped - just_before).date(), stopped.date() - timedelta(days=1)
-    closed = rolled_up_days(first_whole, last_whole, using=using) if first_whole <= last_whole else []
-    live = set(days_between(first_day, last_day)) - set(closed) if first_day <= last_day else set()
+    closed = rolled_up_days(first_whole, last_whole, using=using)  # none when the window covers no whole day
+    live = set(days_between(first_day, last_day)) - set(closed)
     live_sql, params = raw_experiment_user_days_sql(
         day_runs(live),
         "live",
@@ -251,8 +251,8 @@ def experiment_user_days_sql(
         UNION ALL
         ({live_sql})
     """
-    return sql, {**params, "closed_days": closed, "experiment": experiment, "started": started,
-                 "stopped": stopped or datetime.max.replace(tzinfo=UTC)}
+    window = {"started": started, "stopped": stopped or datetime.max.replace(tzinfo=UTC)}
+    return sql, {**params, **window, "closed_days": closed, "experiment": experiment}
 
 
 def rollup_refresh(*, days: Iterable[date], now: datetime | None = None) -> int:
