@@ -100,18 +100,26 @@ class ActiveUserWeek(models.Model):
         ]
 
 
-class FeedDay(models.Model):
-    """Feed pages of one UTC day per model version and experiment group, with their hits (a like within the hour)
-    and impressions: the sums behind online hitrate@5 and CTR."""
+class FeedCounts(models.Model):
+    """Feed pages with their hits (a like within the hour) and impressions: the sums behind online hitrate@5 and
+    CTR."""
+
+    pages = models.PositiveIntegerField()
+    hits = models.PositiveIntegerField()
+    impressions = models.PositiveIntegerField()
+    liked_impressions = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class FeedDay(FeedCounts):
+    """Feed pages of one UTC day per model version and experiment group."""
 
     day = models.DateField()
     model_version = models.PositiveIntegerField(null=True)
     experiment = models.PositiveIntegerField(null=True)
     experiment_group = models.CharField(max_length=20, blank=True)
-    pages = models.PositiveIntegerField()
-    hits = models.PositiveIntegerField()
-    impressions = models.PositiveIntegerField()
-    liked_impressions = models.PositiveIntegerField()
 
     class Meta:
         constraints = [
@@ -119,5 +127,22 @@ class FeedDay(models.Model):
                 fields=["day", "model_version", "experiment", "experiment_group"],
                 name="analytics_feedday_unique",
                 nulls_distinct=False,
+            )
+        ]
+
+
+class ExperimentUserDay(FeedCounts):
+    """One user's feed pages in one experiment group on one UTC day. Per user, so that an experiment's users are
+    counted distinctly across days and spread over the hash buckets of the bucketed t-test."""
+
+    day = models.DateField()
+    experiment = models.PositiveIntegerField()
+    experiment_group = models.CharField(max_length=20, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "experiment", "experiment_group", "user"], name="analytics_experimentuserday_unique"
             )
         ]

@@ -1,14 +1,15 @@
-"""Daily roll-ups behind the dashboard, and the SQL they share with its live part.
+"""Daily roll-ups behind the dashboard and experiment results, and the SQL they share with their live part.
 
 The activity log and the feed impressions grow by millions of rows; the dashboard must not rescan them. Once a
-UTC day has settled (its last feed page's like window has passed), rollup_refresh packs it into two small tables:
-ActiveUserWeek (who was active on which day, one row per user and week) and FeedDay (feed pages and hits per model
-version and experiment group), and records the day in RollupDay. The dashboard reads rolled-up days from those
-tables and computes every other day (today, yesterday until it settles, days never rolled up) live from the raw
-tables with the same SQL, so its figures are the raw figures.
+UTC day has settled (its last feed page's like window has passed), rollup_refresh packs it into three small tables:
+ActiveUserWeek (who was active on which day, one row per user and week), FeedDay (feed pages and hits per model
+version and experiment group) and ExperimentUserDay (the same per experiment group and user), and records the day
+in RollupDay. The dashboard and experiment results read rolled-up days from those tables and compute every other
+day (today, yesterday until it settles, days never rolled up, an experiment's partial first and last days) live
+from the raw tables with the same SQL, so their figures are the raw figures.
 
 A closed day is frozen as counted: a like removed or an account deleted afterwards changes the raw tables but not
-the day's feed roll-up until `manage.py analytics_rollup` recomputes it. Rows written later with old timestamps
+the day's feed roll-ups until `manage.py analytics_rollup` recomputes it. Rows written later with old timestamps
 (imports, generated networks) need the same.
 """
 
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from posts.models import Like, PostView
 
-from .models import ActiveUserWeek, Activity, FeedDay, RollupDay
+from .models import ActiveUserWeek, Activity, ExperimentUserDay, FeedDay, RollupDay
 
 # A page is a hit when a like comes within this window after it was shown.
 LIKE_WINDOW = timedelta(hours=1)
@@ -129,18 +130,49 @@ def feed_pages_cte(impressions_filter: str, pages_filter: str) -> str:
     """
 
 
+def raw_pages_sql(
+    runs: list[tuple[date, date]], prefix: str, *, impressions_filter: str = "true", pages_filter: str = "true"
+) -> tuple[str, dict]:
+    """feed_pages_cte for the pages first shown on the days of runs, narrowed by the optional filters, and its
+    parameters."""
+    impressions, params = time_filter("v.viewed_at", runs, prefix, widen="%(page_span)s")
+    pages, _ = time_filter("first_viewed_at", runs, prefix)
+    sql = feed_pages_cte(f"({impressions}) AND ({impressions_filter})", f"({pages}) AND ({pages_filter})")
+    return sql, {**params, "page_span": PAGE_SPAN, "like_window": LIKE_WINDOW}
+
+
 def raw_feed_days_sql(runs: list[tuple[date, date]], prefix: str) -> tuple[str, dict]:
     """(day, model_version, experiment, experiment_group, pages, hits, impressions, liked_impressions) from the
     raw impressions of the days of runs, as FeedDay stores them."""
-    impressions, params = time_filter("v.viewed_at", runs, prefix, widen="%(page_span)s")
-    pages, _ = time_filter("first_viewed_at", runs, prefix)
-    sql = feed_pages_cte(impressions, pages) + """
+    pages, params = raw_pages_sql(runs, prefix)
+    sql = pages + """
         SELECT day, model_version, experiment, experiment_group, count(*), count(*) FILTER (WHERE hit),
                sum(impressions), sum(liked)
         FROM pages
         GROUP BY day, model_version, experiment, experiment_group
     """
-    return sql, {**params, "page_span": PAGE_SPAN, "like_window": LIKE_WINDOW}
+    return sql, params
+
+
+def raw_experiment_user_days_sql(
+    runs: list[tuple[date, date]],
+    prefix: str,
+    *,
+    impressions_filter: str = "v.experiment IS NOT NULL",
+    pages_filter: str = "true",
+) -> tuple[str, dict]:
+    """(day, experiment, experiment_group, user_id, pages, hits, impressions, liked_impressions) from the raw
+    impressions in experiments on the days of runs, as ExperimentUserDay stores them (integers: summing them stays
+    in bigint, far faster than numeric). A page's impressions share its experiment (one request writes them), so
+    impressions_filter may narrow to one experiment."""
+    pages, params = raw_pages_sql(runs, prefix, impressions_filter=impressions_filter, pages_filter=pages_filter)
+    sql = pages + """
+        SELECT day, experiment, experiment_group, user_id, count(*)::int, (count(*) FILTER (WHERE hit))::int,
+               sum(impressions)::int, sum(liked)::int
+        FROM pages
+        GROUP BY day, experiment, experiment_group, user_id
+    """
+    return sql, params
 
 
 def rolled_up_days(first_day: date, last_day: date, *, using: str) -> list[date]:
@@ -188,6 +220,41 @@ def feed_days_sql(first_day: date, last_day: date, *, using: str) -> tuple[str, 
     return sql, {**params, "closed_days": closed}
 
 
+def experiment_user_days_sql(
+    *, experiment: int, started: datetime, stopped: datetime | None, using: str
+) -> tuple[str, dict]:
+    """ExperimentUserDay's columns for one experiment's pages first shown from started until stopped (None: still
+    running): the days wholly inside that window and rolled up stored, the others (its first and last, possibly
+    partial, days, today, days not rolled up) live."""
+    just_before = timedelta(microseconds=1)
+    started = started.astimezone(UTC)
+    stopped = stopped.astimezone(UTC) if stopped is not None else None
+    # The days the window touches (up to today while it runs), and those it covers whole: only these may be read
+    # from the roll-up, as the pages of a partial day are cut at the window's edge.
+    first_day, first_whole = started.date(), (started - just_before).date() + timedelta(days=1)
+    if stopped is None:
+        last_day = last_whole = timezone.now().astimezone(UTC).date()
+    else:
+        last_day, last_whole = (stopped - just_before).date(), stopped.date() - timedelta(days=1)
+    closed = rolled_up_days(first_whole, last_whole, using=using)  # none when the window covers no whole day
+    live = set(days_between(first_day, last_day)) - set(closed)
+    live_sql, params = raw_experiment_user_days_sql(
+        day_runs(live),
+        "live",
+        impressions_filter="v.experiment = %(experiment)s",
+        pages_filter="first_viewed_at >= %(started)s AND first_viewed_at < %(stopped)s",
+    )
+    sql = f"""
+        SELECT day, experiment, experiment_group, user_id, pages, hits, impressions, liked_impressions
+        FROM {ExperimentUserDay._meta.db_table}
+        WHERE day = ANY(%(closed_days)s::date[]) AND experiment = %(experiment)s
+        UNION ALL
+        ({live_sql})
+    """
+    window = {"started": started, "stopped": stopped or datetime.max.replace(tzinfo=UTC)}
+    return sql, {**params, **window, "closed_days": closed, "experiment": experiment}
+
+
 def rollup_refresh(*, days: Iterable[date], now: datetime | None = None) -> int:
     """Recompute the roll-ups of the given settled days from the raw tables, in one transaction; returns how many.
 
@@ -203,8 +270,10 @@ def rollup_refresh(*, days: Iterable[date], now: datetime | None = None) -> int:
     masks = week_masks(days)
     activity_filter, activity_params = time_filter("created_at", runs, "day")
     feed_sql, feed_params = raw_feed_days_sql(runs, "day")
+    experiment_sql, experiment_params = raw_experiment_user_days_sql(runs, "day")
     weeks = {"weeks": list(masks), "masks": list(masks.values())}
     stored, feed, registry = ActiveUserWeek._meta.db_table, FeedDay._meta.db_table, RollupDay._meta.db_table
+    experiment_users = ExperimentUserDay._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
         cursor.execute("SET LOCAL work_mem = '64MB'")
@@ -213,6 +282,12 @@ def rollup_refresh(*, days: Iterable[date], now: datetime | None = None) -> int:
             f"""INSERT INTO {feed} (day, model_version, experiment, experiment_group, pages, hits, impressions,
                                     liked_impressions) {feed_sql}""",
             feed_params,
+        )
+        cursor.execute(f"DELETE FROM {experiment_users} WHERE day = ANY(%(days)s::date[])", {"days": days})
+        cursor.execute(
+            f"""INSERT INTO {experiment_users} (day, experiment, experiment_group, user_id, pages, hits, impressions,
+                                                liked_impressions) {experiment_sql}""",
+            experiment_params,
         )
         # Take the refreshed days out of the stored weeks (dropping rows left with no day), then put them back.
         cursor.execute(
@@ -243,7 +318,8 @@ def rollup_tables_analyze() -> None:
     """Refresh the planner's statistics of the roll-up tables after a backfill, without waiting for autovacuum:
     with none, it misjudges their joins."""
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {ActiveUserWeek._meta.db_table}, {FeedDay._meta.db_table}, {RollupDay._meta.db_table}")
+        tables = (ActiveUserWeek, FeedDay, ExperimentUserDay, RollupDay)
+        cursor.execute(f"ANALYZE {', '.join(model._meta.db_table for model in tables)}")
 
 
 def first_recorded_day() -> date | None:

@@ -1,12 +1,13 @@
 """Reads behind the dashboard, the analytics API and experiment results.
 
 Everything is aggregated in PostgreSQL (date_trunc, count distinct, grouping sets, bitmaps) so that the cost does
-not grow with Python loops over rows; the results are small tables, cached by date range. Active users, retention
-and the feed read settled days from the daily roll-ups and the other days live (analytics/rollups.py).
+not grow with Python loops over rows; the results are small tables, cached by date range. Active users, retention,
+the feed and experiment results read settled days from the daily roll-ups and the other days live
+(analytics/rollups.py).
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db import connections, transaction
@@ -375,40 +376,43 @@ def experiment_bucket_stats(*, experiment: Experiment, test_buckets: int) -> lis
     """Per group and hash bucket of an experiment: users, pages, hits, impressions, liked impressions.
 
     The bucket is the user's assignment bucket (analytics.experiments.assignment_bucket, recomputed here in SQL)
-    modulo test_buckets, so users spread evenly over the buckets of each group.
+    modulo test_buckets, so users spread evenly over the buckets of each group. Settled days come from the
+    ExperimentUserDay roll-up, the others live (analytics/rollups.py); each user's days are summed first, so that a
+    user counts once and is hashed once.
     """
+    if experiment.started_at is None:
+        return []
+    user_days, params = rollups.experiment_user_days_sql(
+        experiment=experiment.pk,
+        started=experiment.started_at,
+        stopped=experiment.stopped_at,
+        using=bulk_read_alias(),
+    )
     rows = _fetch(
-        rollups.feed_pages_cte(
-            "v.experiment = %(experiment)s AND v.viewed_at >= %(started)s - %(page_span)s "
-            "AND v.viewed_at < %(stopped)s + %(page_span)s",
-            "first_viewed_at >= %(started)s AND first_viewed_at < %(stopped)s",
+        f"""
+        WITH users AS (
+            SELECT experiment_group, user_id, sum(pages) AS pages, sum(hits) AS hits,
+                   sum(impressions) AS impressions, sum(liked_impressions) AS liked
+            FROM ({user_days}) AS user_days
+            GROUP BY experiment_group, user_id
         )
-        + """
         SELECT experiment_group,
                ('x' || substr(encode(sha256(convert_to(%(salt)s || ':' || user_id::text, 'UTF8')), 'hex'), 1, 15))
                    ::bit(60)::bigint %% 10000 %% %(test_buckets)s AS bucket,
-               count(DISTINCT user_id), count(*), count(*) FILTER (WHERE hit), sum(impressions), sum(liked)
-        FROM pages
+               count(*), sum(pages), sum(hits), sum(impressions), sum(liked)
+        FROM users
         GROUP BY 1, 2
         ORDER BY 1, 2
         """,
-        {
-            "experiment": experiment.pk,
-            "started": experiment.started_at or datetime.max.replace(tzinfo=UTC),
-            "stopped": experiment.stopped_at or datetime.max.replace(tzinfo=UTC),
-            "salt": experiment.salt,
-            "test_buckets": test_buckets,
-            "page_span": rollups.PAGE_SPAN,
-            "like_window": rollups.LIKE_WINDOW,
-        },
+        {**params, "salt": experiment.salt, "test_buckets": test_buckets},
     )
     return [
         {
             "group": group,
             "bucket": bucket,
             "users": users,
-            "pages": pages,
-            "hits": hits,
+            "pages": int(pages),
+            "hits": int(hits),
             "impressions": int(impressions),
             "liked_impressions": int(liked),
         }

@@ -4,10 +4,11 @@
 
 Works in its own database (<name>_bench, kept between runs so the fill happens once), filled with SQL
 generate_series. Rolls up every settled day first (`manage.py analytics_rollup`, timed), then prints each
-metric's SQL time (median of --runs), the experiment statistics' time, and the uncached dashboard request (cache
-cleared before each run, after one warm-up request): median and max of --runs runs, then one cached request, for
-the default 30-day range, a 90-day range, and the default range as between midnight and 01:10 UTC, when the
-last day is not rolled up yet and is computed live too. It reports; it does not assert.
+metric's SQL time (median of --runs), the experiment statistics' time from the roll-ups and all raw (whether the
+two agree), and the uncached dashboard request (cache cleared before each run, after one warm-up request): median
+and max of --runs runs, then one cached request, for the default 30-day range, a 90-day range, and the default
+range as between midnight and 01:10 UTC, when the last day is not rolled up yet and is computed live too; then the
+experiment results page and its CSV export the same way (they have no cache). It reports; it does not assert.
 """
 
 import argparse
@@ -28,7 +29,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -106,20 +107,35 @@ def timed(function, *args, **kwargs) -> float:
     return time.perf_counter() - began
 
 
-def time_dashboard(client, url: str, label: str, query: dict, runs: int) -> None:
-    """Print the median and max of uncached requests (cache cleared before each), after one warm-up request."""
+def time_page(client, url: str, label: str, query: dict, runs: int, *, cached: bool = True) -> None:
+    """Print the median and max of uncached requests (cache cleared before each), after one warm-up request, then
+    one cached request if the page has a cache."""
     status = client.get(url, query).status_code  # also warms the process up (templates, imports)
     if status != 200:
-        sys.exit(f"The dashboard answered {status}.")
+        sys.exit(f"{url} answered {status}.")
     times = []
     for _ in range(runs):
         cache.clear()
         times.append(timed(client.get, url, query))
-    cached = timed(client.get, url, query)
-    print(
-        f"dashboard {label}: uncached median {1000 * statistics.median(times):.0f} ms, max {1000 * max(times):.0f} ms "
-        f"({runs} runs); cached {1000 * cached:.0f} ms"
-    )
+    summary = f"{label}: uncached median {1000 * statistics.median(times):.0f} ms, max {1000 * max(times):.0f} ms"
+    if cached:
+        summary += f" ({runs} runs); cached {1000 * timed(client.get, url, query):.0f} ms"
+    else:
+        summary += f" ({runs} runs)"
+    print(summary)
+
+
+def all_raw(function, *args, **kwargs):
+    """function's result and seconds with no day rolled up, as before the roll-ups (rolled back afterwards)."""
+    from analytics.models import RollupDay
+
+    with transaction.atomic():
+        RollupDay.objects.all().delete()
+        began = time.perf_counter()
+        result = function(*args, **kwargs)
+        seconds = time.perf_counter() - began
+        transaction.set_rollback(True)
+    return result, seconds
 
 
 def main() -> None:
@@ -154,19 +170,33 @@ def main() -> None:
         median = statistics.median(timed(compute, start, end) for _ in range(args.runs))
         print(f"  {metric:<10} {1000 * median:7.0f} ms")
     # The fill puts every impression in experiment 1, as if one experiment had run from the start.
-    experiment = Experiment(pk=1, name="bench", salt="bench", started_at=timezone.now() - timedelta(days=400))
-    stats_time = timed(selectors.experiment_bucket_stats, experiment=experiment, test_buckets=50)
-    print(f"  experiment statistics (all {impressions:,} impressions, raw) {1000 * stats_time:.0f} ms")
+    experiment, _ = Experiment.objects.get_or_create(
+        pk=1, defaults={"name": "bench", "salt": "bench", "started_at": timezone.now() - timedelta(days=400)}
+    )
+    stats_time = statistics.median(
+        timed(selectors.experiment_bucket_stats, experiment=experiment, test_buckets=50) for _ in range(args.runs)
+    )
+    rolled_up = selectors.experiment_bucket_stats(experiment=experiment, test_buckets=50)
+    raw, raw_time = all_raw(selectors.experiment_bucket_stats, experiment=experiment, test_buckets=50)
+    print(
+        f"  experiment statistics (all {impressions:,} impressions) {1000 * stats_time:.0f} ms; all raw "
+        f"{1000 * raw_time:.0f} ms; identical: {'yes' if rolled_up == raw else 'NO'}"
+    )
 
     url = reverse("analytics:dashboard")
     ranges = [("default 30 days", {}), ("90 days", {"from": end - timedelta(days=89), "to": end})]
     for label, query in ranges:
-        time_dashboard(client, url, label, query, args.runs)
+        time_page(client, url, f"dashboard {label}", query, args.runs)
+    results = reverse("analytics:experiment_results", args=[experiment.pk])
+    export = reverse("analytics:experiment_results_csv", args=[experiment.pk])
+    time_page(client, results, "experiment results page", {}, args.runs, cached=False)
+    time_page(client, export, "experiment results CSV", {}, args.runs, cached=False)
     # Between midnight and the last day's settling (01:10 UTC) that day is computed live too: the slowest hour.
     last_settled = rollups.last_settled_day()
     RollupDay.objects.filter(day=last_settled).delete()
     try:
-        time_dashboard(client, url, f"default 30 days, {last_settled} live too", {}, args.runs)
+        time_page(client, url, f"dashboard default 30 days, {last_settled} live too", {}, args.runs)
+        time_page(client, results, f"experiment results page, {last_settled} live too", {}, args.runs, cached=False)
     finally:
         rollups.rollup_refresh(days=[last_settled])
     print(f"({timezone.now():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores)")

@@ -571,7 +571,8 @@ CONTENT_TABLES = [
     "communities_membership", "communities_community", "messaging_message", "messaging_participant",
     "messaging_conversation", "accounts_follow", "accounts_block", "notifications_notification",
     # The dashboard's roll-ups go with the activity log and impressions they summarise.
-    "analytics_activity", "analytics_activeuserweek", "analytics_feedday", "analytics_rollupday",
+    "analytics_activity", "analytics_activeuserweek", "analytics_feedday", "analytics_experimentuserday",
+    "analytics_rollupday",
 ]
 
 

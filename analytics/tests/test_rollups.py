@@ -5,15 +5,24 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from analytics import rollups
+from analytics.experiments import CONTROL, TREATMENT
 from analytics.management.commands.analytics_rollup import Command as RollupCommand
-from analytics.models import ActiveUserWeek, Activity, FeedDay, RollupDay
-from analytics.selectors import METRICS, dashboard_tables
+from analytics.models import ActiveUserWeek, Activity, ExperimentUserDay, FeedDay, RollupDay
+from analytics.selectors import METRICS, dashboard_tables, experiment_bucket_stats
 from analytics.tasks import rollups_refresh_due
 from posts.models import PostView
-from tests.factories import ActivityFactory, LikeFactory, PostFactory, PostViewFactory, UserFactory
+from tests.factories import (
+    ActivityFactory,
+    ExperimentFactory,
+    LikeFactory,
+    PostFactory,
+    PostViewFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 SUNDAY, MONDAY, TUESDAY, WEDNESDAY = (date(2026, 3, 8) + timedelta(days=n) for n in range(4))
@@ -136,6 +145,7 @@ def test_unsettled_days_are_refused_and_nothing_is_written(log):
     with pytest.raises(ValueError):
         rollups.rollup_refresh(days=[timezone.now().date()])
     assert not RollupDay.objects.exists() and not FeedDay.objects.exists() and not ActiveUserWeek.objects.exists()
+    assert not ExperimentUserDay.objects.exists()
 
     assert rollups.rollup_refresh(days=[MONDAY, TUESDAY], now=settles_at) == 2
 
@@ -180,6 +190,7 @@ def test_clearing_the_network_clears_its_roll_ups(log):
     rollups.rollup_refresh(days=[SUNDAY, MONDAY])
     clear_network()
     assert not RollupDay.objects.exists() and not FeedDay.objects.exists() and not ActiveUserWeek.objects.exists()
+    assert not ExperimentUserDay.objects.exists()
 
 
 def test_active_users_match_a_direct_count_across_months_and_weeks():
@@ -214,3 +225,89 @@ def test_active_users_match_a_direct_count_across_months_and_weeks():
     assert headline["MAU (last 30 days)"] == active(set(rollups.days_between(end - timedelta(days=29), end)))
     assert headline["WAU (last 7 days)"] == active(set(rollups.days_between(end - timedelta(days=6), end)))
     assert headline["DAU (last day)"] == active({end})
+
+
+@pytest.fixture
+def experiment_log():
+    """An experiment from Sunday noon to Wednesday 06:00: pages inside and just outside that window, likes just
+    inside and outside the hour across midnight, and pages of another experiment and of none."""
+    experiment = ExperimentFactory(started_at=at(SUNDAY, 12), stopped_at=at(WEDNESDAY, 6))
+    other = ExperimentFactory()
+    ann, ben, cat = UserFactory.create_batch(3)
+    posts = PostFactory.create_batch(3)
+    treatment = {"experiment": experiment.pk, "experiment_group": TREATMENT}
+    control = {"experiment": experiment.pk, "experiment_group": CONTROL}
+    _page(user=ann, posts=posts, times=[at(SUNDAY, 11, 59, 59)] * 3, **treatment)  # before the start
+    _page(user=ann, posts=posts, times=[at(SUNDAY, 12)] * 3, **treatment)
+    # Straddles midnight: counted on Monday, a hit by a like 10 minutes into Tuesday.
+    _page(user=ann, posts=posts, times=[at(MONDAY, 23, 59, 59)] * 2 + [at(TUESDAY, 0, 0, 1)], **treatment)
+    LikeFactory(user=ann, post=posts[2], created_at=at(TUESDAY, 0, 10))
+    _page(user=ann, posts=posts, times=[at(MONDAY, 12)] * 3, experiment=other.pk, experiment_group=TREATMENT)
+    _page(user=ben, posts=posts, times=[at(MONDAY, 13)] * 3)  # in no experiment
+    # Liked 59m59s after being shown, on the next day: a hit; liked 1h0m1s after: not a hit.
+    _page(user=ben, posts=posts[:2], times=[at(TUESDAY, 23, 30)] * 2, **control)
+    LikeFactory(user=ben, post=posts[0], created_at=at(WEDNESDAY, 0, 29, 59))
+    _page(user=ben, posts=posts[1:], times=[at(TUESDAY, 23, 40)] * 2, **control)
+    LikeFactory(user=ben, post=posts[2], created_at=at(WEDNESDAY, 0, 40, 1))
+    _page(user=cat, posts=posts, times=[at(MONDAY, 10)] * 3, **control)  # two posts liked: one hit, two likes
+    LikeFactory(user=cat, post=posts[0], created_at=at(MONDAY, 10, 20))
+    LikeFactory(user=cat, post=posts[1], created_at=at(MONDAY, 10, 59))
+    # First shown just before the stop: counted whole, with its impression after the stop.
+    _page(user=cat, posts=posts, times=[at(WEDNESDAY, 5, 59, 59)] * 2 + [at(WEDNESDAY, 6, 0, 1)], **control)
+    _page(user=cat, posts=posts[:1], times=[at(WEDNESDAY, 6)], **control)  # at the stop: out
+    return experiment
+
+
+def _group_totals(rows: list[dict]) -> dict:
+    fields = ("users", "pages", "hits", "impressions", "liked_impressions")
+    return {
+        group: [sum(row[field] for row in rows if row["group"] == group) for field in fields]
+        for group in sorted({row["group"] for row in rows})
+    }
+
+
+def _raw_bucket_stats(experiment) -> list[dict]:
+    with transaction.atomic():
+        RollupDay.objects.all().delete()
+        rows = experiment_bucket_stats(experiment=experiment, test_buckets=50)
+        transaction.set_rollback(True)
+    return rows
+
+
+def test_experiment_roll_up_gives_the_raw_figures(experiment_log):
+    raw = experiment_bucket_stats(experiment=experiment_log, test_buckets=50)
+    assert _group_totals(raw) == {CONTROL: [2, 4, 2, 10, 3], TREATMENT: [1, 2, 1, 6, 1]}
+
+    rollups.rollup_refresh(days=[SUNDAY, MONDAY, TUESDAY, WEDNESDAY])
+
+    monday = ExperimentUserDay.objects.get(day=MONDAY, experiment=experiment_log.pk, experiment_group=TREATMENT)
+    assert (monday.pages, monday.hits, monday.impressions, monday.liked_impressions) == (1, 1, 3, 1)
+    # The roll-up holds whole days; the window's partial first and last days are cut live.
+    assert ExperimentUserDay.objects.get(day=SUNDAY, experiment=experiment_log.pk).pages == 2
+    assert experiment_bucket_stats(experiment=experiment_log, test_buckets=50) == raw
+
+
+def test_experiment_partly_rolled_up_and_partly_live_is_exact(experiment_log):
+    rollups.rollup_refresh(days=[MONDAY])  # Tuesday stays live
+    assert experiment_bucket_stats(experiment=experiment_log, test_buckets=50) == _raw_bucket_stats(experiment_log)
+    # Cat counts once though her Monday is rolled up and her Wednesday live.
+    assert _group_totals(_raw_bucket_stats(experiment_log))[CONTROL][0] == 2
+
+    experiment_log.stopped_at = None  # still running: every day since the start, up to today
+    running = experiment_bucket_stats(experiment=experiment_log, test_buckets=50)
+    assert running == _raw_bucket_stats(experiment_log)
+    assert _group_totals(running)[CONTROL] == [2, 5, 2, 11, 3]
+
+
+def test_experiment_results_page_and_csv_unchanged_by_the_roll_up(experiment_log, client, staff_user):
+    client.force_login(staff_user)
+    page = reverse("analytics:experiment_results", args=[experiment_log.pk])
+    export = reverse("analytics:experiment_results_csv", args=[experiment_log.pk])
+    groups_before = client.get(page).context["report"].groups
+    csv_before = client.get(export).content.decode()
+
+    rollups.rollup_refresh(days=[SUNDAY, MONDAY, TUESDAY, WEDNESDAY])
+
+    assert client.get(page).context["report"].groups == groups_before
+    assert client.get(export).content.decode() == csv_before
+    assert [(g.users, g.pages, g.hits) for g in groups_before] == [(2, 4, 2), (1, 2, 1)]

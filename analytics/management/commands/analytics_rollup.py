@@ -21,8 +21,9 @@ def iso_date(value: str) -> date:
 
 class Command(BaseCommand):
     help = (
-        "Recompute the dashboard's daily roll-ups from the raw activity log and feed impressions, for every "
-        "settled day from --since to --until (backfill, or after loading history with old timestamps)."
+        "Recompute the daily roll-ups of the dashboard and experiment results from the raw activity log and feed "
+        "impressions, for every settled day from --since to --until (backfill, or after loading history with old "
+        "timestamps)."
     )
 
     def add_arguments(self, parser):
