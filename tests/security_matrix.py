@@ -434,6 +434,9 @@ MATRIX: dict[str, Decision] = {
     "api-feed": Decision(api=True, expect={"get": API_ALL_200}),
     # API: staff only
     "analytics-metric": Decision(api=True, kwargs=lambda w: {"metric": "activity"}, expect={"get": STAFF_ONLY_API}),
+    "analytics-experiment-results": Decision(
+        api=True, kwargs=lambda w: {"pk": w.experiment.pk}, expect={"get": STAFF_ONLY_API}
+    ),
     "recommender-version-list": Decision(api=True, expect={"get": STAFF_ONLY_API}),
     "recommender-version-detail": Decision(
         api=True, kwargs=lambda w: {"pk": w.model_version.pk}, expect={"get": STAFF_ONLY_API}
