@@ -12,6 +12,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
+from threadpoolctl import threadpool_limits
 
 from .data import Frames
 
@@ -327,6 +328,9 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name] if name in frame.columns else pd.Series([np.nan] * len(frame), index=frame.index)
 
 
+# Small dense algebra (SVDs, the EASE inverse): one BLAS thread beside LightGBM's OpenMP threads is faster than
+# OpenBLAS's spinning pool, which took about twice the CPU for the same tables (docs/PERFORMANCE.md).
+@threadpool_limits.wrap(limits=1, user_api="blas")
 def build_tables(frames: Frames, at) -> FeatureTables:
     """Precompute everything pair_features needs from frames known at `at` (frames must already be cut)."""
     at = pd.Timestamp(at)
