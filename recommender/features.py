@@ -12,6 +12,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
+from threadpoolctl import threadpool_limits
 
 from .data import Frames
 
@@ -236,6 +237,14 @@ def _matrix(rows: np.ndarray, cols: np.ndarray, shape, values=None) -> sp.csr_ma
     return sp.csr_matrix((data, (rows[keep], cols[keep])), shape=shape, dtype=np.float32)
 
 
+def _sorted_csr(matrix) -> sp.csr_matrix:
+    """CSR with sorted column indices: scipy looks up (row, col) pairs by binary search only then, and a matrix
+    product leaves them unsorted (a linear scan per lookup made training rows 10 times slower to build)."""
+    matrix = matrix.tocsr()
+    matrix.sort_indices()
+    return matrix
+
+
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return (matrix / np.where(norms > 0, norms, 1)).astype(np.float32)
@@ -319,6 +328,9 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name] if name in frame.columns else pd.Series([np.nan] * len(frame), index=frame.index)
 
 
+# Small dense algebra (SVDs, the EASE inverse): one BLAS thread beside LightGBM's OpenMP threads is faster than
+# OpenBLAS's spinning pool, which took about twice the CPU for the same tables (docs/PERFORMANCE.md).
+@threadpool_limits.wrap(limits=1, user_api="blas")
 def build_tables(frames: Frames, at) -> FeatureTables:
     """Precompute everything pair_features needs from frames known at `at` (frames must already be cut)."""
     at = pd.Timestamp(at)
@@ -482,8 +494,8 @@ def build_tables(frames: Frames, at) -> FeatureTables:
         user_cohort=user_cohort,
         cohort_topic_rate=cohort_topic_rate.astype(np.float32),
         topic_rate=topic_rate.astype(np.float32),
-        cohort_likes=(cohort_of_user @ liked).tocsr(),
-        cohort_views=(cohort_of_user @ seen).tocsr(),
+        cohort_likes=_sorted_csr(cohort_of_user @ liked),
+        cohort_views=_sorted_csr(cohort_of_user @ seen),
         cohort_size=cohort_size,
         global_like_rate=global_rate,
         post_like_rate=like_rate.astype(np.float32),

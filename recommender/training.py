@@ -1,6 +1,6 @@
-"""One training run: evaluate the model against the baselines on a time split, fit the serving model on all
-data, store it as a new version and promote it if it earns it. Used by `manage.py train_recommender` and the
-Celery task alike; only one run at a time (a cache lock that expires if its worker dies)."""
+"""One training run: fit the model and evaluate it against the baselines on a time split, rebuild its feature
+tables on all data, store it as a new version and promote it if it earns it. Used by `manage.py train_recommender`
+and the Celery task alike; only one run at a time (a cache lock that expires if its worker dies)."""
 
 import logging
 import resource
@@ -99,7 +99,7 @@ def _train_locked(*, frames, test_fraction, params, bootstrap, progress) -> Mode
     started = time.perf_counter()
     frames = frames if frames is not None else load_frames()
     times = frames.interaction_times()
-    # The serving model learns from everything logged so far.
+    # The served model describes people and posts with everything logged so far.
     serving_cutoff = (times.max().floor("us") + timedelta(microseconds=1)).to_pydatetime() if len(times) else None
     config = LightGBMRecommender(params=params).config()
     version = model_version_start(
@@ -108,30 +108,27 @@ def _train_locked(*, frames, test_fraction, params, bootstrap, progress) -> Mode
     try:
         if serving_cutoff is None:
             raise ValueError("no interactions to train on")
-        evaluated = LightGBMRecommender(params=params, progress=progress)
+        recommender = LightGBMRecommender(params=params, progress=progress)
         evaluation = evaluate(
             frames,
-            [evaluated, *baseline_recommenders()],
+            [recommender, *baseline_recommenders()],
             protocol="both",
             test_fraction=test_fraction,
             k=PROMOTION_K,
             bootstrap=bootstrap,
         )
-        # The catalogue orderings were chosen on a validation split of the evaluated fit; choosing them again
-        # for the serving fit would double the training time for the same decision.
-        serving = LightGBMRecommender(params=params, progress=progress, validate_strategies=False)
-        serving.catalogue_strategies = dict(evaluated.catalogue_strategies)
-        serving.fit(frames, serving_cutoff)
+        # The evaluated trees are the ones served, so promotion judges exactly the model it promotes; a second fit
+        # on all data would double the training time. Features and candidates come from all data.
+        recommender.refresh_tables(frames, serving_cutoff)
         metrics = {
-            "primary": primary_metrics(evaluation, feed_log=evaluated.impression_model is not None),
+            "primary": primary_metrics(evaluation, feed_log=recommender.impression_model is not None),
             "evaluation": evaluation,
-            "evaluated_fit": evaluated.fit_info,
-            "serving_fit": serving.fit_info,
-            "feature_importance": serving.feature_importance(),
+            "fit": recommender.fit_info,
+            "feature_importance": recommender.feature_importance(),
         }
         return model_version_finish(
             version=version,
-            recommender=serving,
+            recommender=recommender,
             metrics=metrics,
             training_seconds=time.perf_counter() - started,
             peak_memory_mb=_peak_memory_mb(),

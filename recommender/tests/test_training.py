@@ -59,8 +59,11 @@ def test_a_failed_training_is_marked_failed_and_the_active_version_keeps_serving
     assert cache.get(TRAINING_LOCK_KEY) is None
 
 
-def test_the_serving_model_learns_from_all_data():
+def test_the_evaluated_model_is_served_with_features_from_all_data():
     frames = synthetic_frames(users=60, posts=150, views_per_user=60)
     version = train_model(frames=frames, bootstrap=10)
-    assert pd.Timestamp(version.cutoff) > frames.interaction_times().max()
-    assert version.metrics["evaluation"]["meta"]["cutoff"] < version.cutoff.isoformat()
+    served = artifact_read(version=version)
+    evaluation_cutoff = version.metrics["evaluation"]["meta"]["cutoff"]
+    assert served.fit_info["cutoff"] == evaluation_cutoff  # the trees that were measured
+    assert pd.Timestamp(version.cutoff) > frames.interaction_times().max() > pd.Timestamp(evaluation_cutoff)
+    assert served.tables.liked.sum() == len(frames.likes.drop_duplicates(["user_id", "post_id"]))
