@@ -34,8 +34,8 @@ from .features import (
 logger = logging.getLogger(__name__)
 
 DEFAULT_PARAMS = {
-    # At most 200 trees at 0.1: the same hit rates as 400 at 0.05 at medium with half the trees to fit and to
-    # score (docs/PERFORMANCE.md).
+    # At most 200 trees at 0.1: the same hit rates as 400 at 0.05 at medium with fewer than half the trees to fit
+    # and to score (docs/PERFORMANCE.md).
     "n_estimators": 200,
     "learning_rate": 0.1,
     "num_leaves": 31,

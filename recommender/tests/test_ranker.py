@@ -154,3 +154,24 @@ def test_per_user_hits_match_the_hit_rates(frames):
         popular = result[protocol]["most_popular"]["overall"]["hitrate"]
         assert np.mean(per_user["most_popular"]) == pytest.approx(popular)
         assert min(per_user["interactions_before"]) >= 0
+
+
+def test_candidates_never_shown_are_sampled_per_like_and_shown_rows_all_kept(frames):
+    t1 = LightGBMRecommender().label_window_start(frames, frames.interaction_times().max())
+    every = LightGBMRecommender(negatives_per_like=None).training_examples(frames, t1)
+    sampled = LightGBMRecommender(negatives_per_like=2).training_examples(frames, t1)
+
+    def rows(examples, mask):
+        return set(zip(examples["user"][mask].tolist(), examples["post"][mask].tolist(), strict=True))
+
+    kept = every["label"] | every["shown"]
+    assert rows(sampled, sampled["label"] | sampled["shown"]) == rows(every, kept)
+    unshown = pd.Series(~(sampled["label"] | sampled["shown"])).groupby(sampled["user"]).sum()
+    likes = pd.Series(sampled["label"]).groupby(sampled["user"]).sum()
+    assert (unshown <= 2 * likes).all() and unshown.sum() < (~kept).sum()
+
+
+def test_no_impression_windows_means_no_impression_model(frames):
+    model = LightGBMRecommender(impression_windows=0, validate_strategies=False)
+    model.fit(frames, frames.interaction_times().max())
+    assert model.impression_model is None and model.feed_model is model.model
