@@ -1,6 +1,6 @@
 """How training grows with the data: a table and a log-log plot from the suite's results.
 
-    .venv/bin/python bench/growth.py        # reads bench/results/{small,medium,large}.json
+    .venv/bin/python bench/growth.py        # reads bench/results/{small,medium,large}*.json
 
 Writes docs/img/training_growth.png and prints a markdown table with the fitted exponent b of
 seconds ∝ rows^b (b = 1 is linear growth), from whichever sizes have a training result.
@@ -23,15 +23,15 @@ PLOT = ROOT / "docs" / "img" / "training_growth.png"
 
 
 def training_results() -> list[tuple[str, int, float, float, str]]:
-    """(size, feed rows, seconds, peak MiB, commit) of each size whose results include a training run."""
+    """(size, feed rows, seconds, peak MiB, commit) of the newest training run of each size, from the results of
+    full runs (<size>.json) and of partial ones (<size>-<steps>.json)."""
     found = []
     for size in ("small", "medium", "large"):
-        path = ROOT / "bench" / "results" / f"{size}.json"
-        if not path.exists():
-            continue
-        results = json.loads(path.read_text())
-        if "training" in results:
-            training, commit = results["training"], results["machine"]["commit"]
+        runs = [json.loads(path.read_text()) for path in (ROOT / "bench" / "results").glob(f"{size}*.json")]
+        runs = [r for r in runs if r.get("size") == size and "training" in r]
+        if runs:
+            newest = max(runs, key=lambda r: r["machine"]["date"])
+            training, commit = newest["training"], newest["machine"]["commit"]
             found.append((size, SIZES[size][1], training["seconds"], training["peak_mib"], commit))
     return found
 
