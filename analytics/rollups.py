@@ -314,14 +314,6 @@ def rollup_refresh(*, days: Iterable[date], now: datetime | None = None) -> int:
     return len(days)
 
 
-def rollup_tables_analyze() -> None:
-    """Refresh the planner's statistics of the roll-up tables after a backfill, without waiting for autovacuum:
-    with none, it misjudges their joins."""
-    with connection.cursor() as cursor:
-        tables = (ActiveUserWeek, FeedDay, ExperimentUserDay, RollupDay)
-        cursor.execute(f"ANALYZE {', '.join(model._meta.db_table for model in tables)}")
-
-
 def first_recorded_day() -> date | None:
     """The first UTC day with an action or an impression, or None on an empty site."""
     with connection.cursor() as cursor:

@@ -61,8 +61,6 @@ def _bounds(start: date, end: date) -> dict:
 
 
 HEADLINE_WINDOWS = {"DAU (last day)": 1, "WAU (last 7 days)": 7, "MAU (last 30 days)": 30}
-# Rolled-up and live rows of one user and week have disjoint days, so users per weekday are counted rows.
-WEEKDAY_USERS = ", ".join(f"count(*) FILTER (WHERE days & {1 << weekday} <> 0)" for weekday in range(7))
 
 
 def _bits_set(column: str, count: int) -> str:
@@ -119,7 +117,8 @@ def activity_tables(start: date, end: date) -> list[Table]:
             FROM active_weeks a JOIN calendar c ON c.week = a.week
             GROUP BY a.user_id
         )
-        SELECT 'weekdays', week, ARRAY[{WEEKDAY_USERS}] FROM active_weeks GROUP BY week
+        -- Rolled-up and live rows of one user and week have disjoint days: users per weekday are counted rows.
+        SELECT 'weekdays', week, ARRAY[{_bits_set("days", 7)}] FROM active_weeks GROUP BY week
         UNION ALL
         SELECT 'users', NULL, ARRAY[
             {_bits_set("weeks", len(weeks))},

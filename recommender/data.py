@@ -279,17 +279,6 @@ def reset_sequences(models) -> None:
             cursor.execute(statement)
 
 
-def statistics_refresh(models) -> None:
-    """ANALYZE the models' tables after a bulk load. Until then the planner plans with the row counts and value
-    spreads of before the load (autovacuum catches up later, or never where it is turned off), and picks e.g. a
-    scan and sort of every post over an index."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for model in models:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-
-
 @contextmanager
 def constraints_rebuilt_in_bulk(*models):
     """Inside a transaction on PostgreSQL: drop the models' foreign keys and plain indexes, rebuild them on exit.

@@ -20,8 +20,9 @@ from comments.models import Comment
 from communities.models import Community, Membership
 from messaging.models import Conversation, Message, Participant
 from posts.models import Like, Post, PostView, Repost, Topic
-from recommender.data import Frames, bulk_insert, next_ids, reset_sequences, statistics_refresh
+from recommender.data import Frames, bulk_insert, next_ids, reset_sequences
 from recommender.simulation import HiddenPreferences, pair_keys, sigmoid
+from socialnet.db import statistics_refresh
 
 TOPICS = ["business", "covid", "entertainment", "sport", "politics", "tech", "movie"]
 PAGE_SIZE = 5

@@ -24,7 +24,8 @@ from tqdm import tqdm
 from accounts.models import Profile, User
 from communities.models import Community
 from posts.models import POST_MAX_LENGTH, Like, Post, PostView, Topic
-from recommender.data import _frame_from_queryset, bulk_insert, constraints_rebuilt_in_bulk, statistics_refresh
+from recommender.data import _frame_from_queryset, bulk_insert, constraints_rebuilt_in_bulk
+from socialnet.db import statistics_refresh
 
 IMPORTER_USERNAME = "importer"
 MAX_FIELD_LENGTH = 200  # every field but a post's text

@@ -18,7 +18,7 @@ from django.utils import timezone
 from scipy.stats import binomtest
 
 from .candidates import CandidateMix, candidate_posts
-from .data import Frames
+from .data import POST_COLUMNS, Frames
 from .evaluation import make_split, top_k_excluding
 from .features import (
     CATEGORICAL_FEATURES,
@@ -89,7 +89,6 @@ REASONS = {
     "post_age_hours": "new in {topic}",
 }
 DEFAULT_REASON = "popular in {topic}"
-CONTENT_COLUMNS = ("post_id", "author_id", "topic", "community_id", "created_at", "text")
 # These explain a post only when they are present (a zero "follows" cannot be why a post was shown).
 PRESENCE_FEATURES = ("follows_author", "in_community", "messaged_author", "engaged_author", "liked_author")
 _NOT_REASONS = set(PROFILE_CATEGORIES) | set(USER_NUMERIC)
@@ -425,8 +424,8 @@ class LightGBMRecommender:
         community_id, created_at, text columns, as a feed request knows them); otherwise they get the median score.
         """
         tables = self.tables
-        if set(CONTENT_COLUMNS) <= set(pairs.columns):
-            tables = tables.with_posts(pairs[list(CONTENT_COLUMNS)].dropna(subset=["topic"]))
+        if set(POST_COLUMNS) <= set(pairs.columns):
+            tables = tables.with_posts(pairs[POST_COLUMNS].dropna(subset=["topic"]))
         users = tables.user_index(pairs["user_id"].to_numpy(np.int64))
         posts = tables.post_index(pairs["post_id"].to_numpy(np.int64))
         known = posts >= 0
