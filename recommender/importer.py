@@ -355,6 +355,7 @@ def movielens_to_import_format(source, target) -> None:
     """Convert a MovieLens folder (ratings.csv, movies.csv) to the import format, as a real-data check:
     a rating is a view, a rating of 4 or more also a like; title + genres is the text, the first genre the topic."""
     source, target = Path(source), Path(target)
+    target.mkdir(parents=True, exist_ok=True)
     ratings = pd.read_csv(source / "ratings.csv")
     movies = pd.read_csv(source / "movies.csv")
     pd.DataFrame({"user_id": np.unique(ratings["userId"])}).to_csv(target / "users.csv", index=False)
