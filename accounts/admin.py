@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from .models import Block, Follow, Profile, User
+from .services import user_delete
 
 
 class ProfileInline(admin.StackedInline):
@@ -21,6 +22,18 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="Display name", ordering="profile__display_name")
     def display_name(self, user):
         return user.profile.display_name
+
+    def get_deleted_objects(self, objs, request):
+        # An account's posts, likes and logs go with it (user_delete), though the admin deletes none of them alone.
+        deleted_objects, model_count, _, protected = super().get_deleted_objects(objs, request)
+        return deleted_objects, model_count, set(), protected
+
+    def delete_model(self, request, obj):
+        user_delete(user=obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            user_delete(user=user)
 
 
 @admin.register(Follow)

@@ -1,4 +1,4 @@
-"""Every write of the accounts app: registration, log-in record, profile, follows, blocks, API tokens."""
+"""Every write of the accounts app: registration, log-in record, profile, follows, blocks, API tokens, deletion."""
 
 from datetime import date
 
@@ -10,8 +10,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from rest_framework.authtoken.models import Token
 
+from analytics.rollups import impression_days, rollup_invalidate
 from analytics.services import activity_record
 from notifications.services import notification_create
+from posts.models import PostView
 from socialnet.errors import Conflict
 
 from .models import Block, Follow, Profile, User
@@ -196,3 +198,18 @@ def block_remove(*, blocker: User, blocked: User) -> None:
         deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
         if deleted:
             activity_record(actor=blocker, verb="unblock", target=blocked)
+
+
+def user_delete(*, user: User) -> None:
+    """Delete an account with all that goes with it: its posts, likes, feed impressions, messages, comments...
+    (staff, from the admin, which checks the permission).
+
+    The feed roll-ups of the days of the impressions that go (the account's, and everyone's of its posts) are
+    invalidated: the likes that go count only through those impressions. Its rows in the per-user roll-ups
+    (ActiveUserWeek, ExperimentUserDay) go with it by cascade, as its actions stop counting (actor set to NULL)."""
+    with transaction.atomic():
+        days = impression_days(PostView.objects.filter(user=user)) | impression_days(
+            PostView.objects.filter(post__author=user)
+        )
+        rollup_invalidate(days=days)
+        user.delete()

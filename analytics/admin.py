@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
+from socialnet.admin import ReadOnlyAdmin
 from socialnet.errors import Conflict
 
 from .models import Activity, Experiment
@@ -11,7 +12,7 @@ from .services import experiment_create, experiment_start, experiment_stop, expe
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(ReadOnlyAdmin):
     """Read-only: the log is written by services only."""
 
     list_display = ["created_at", "actor", "verb", "target_type", "target_id"]
@@ -21,15 +22,6 @@ class ActivityAdmin(admin.ModelAdmin):
     # Counting a log of millions of rows on every page would be slow.
     show_full_result_count = False
     ordering = ["-created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ExperimentCreateForm(forms.ModelForm):

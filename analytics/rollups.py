@@ -8,15 +8,18 @@ in RollupDay. The dashboard and experiment results read rolled-up days from thos
 day (today, yesterday until it settles, days never rolled up, an experiment's partial first and last days) live
 from the raw tables with the same SQL, so their figures are the raw figures.
 
-A closed day is frozen as counted: a like removed or an account deleted afterwards changes the raw tables but not
-the day's feed roll-ups until `manage.py analytics_rollup` recomputes it. Rows written later with old timestamps
-(imports, generated networks) need the same.
+A write that removes or back-dates rows of a rolled-up day (an account or a post deleted, a like taken back, an
+import or a generated network with old timestamps) calls rollup_invalidate first in its transaction: the day counts
+as not rolled up from the moment the write commits, so the dashboard computes it live, and rollups_refresh_due rolls
+it up again.
 """
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection, transaction
+from django.db.models import Max, Min, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from posts.models import Like, PostView
@@ -30,7 +33,8 @@ LIKE_WINDOW = timedelta(hours=1)
 PAGE_SPAN = timedelta(minutes=10)
 # A day is final once its last pages' like window has passed, plus time for transactions still in flight.
 SETTLE_AFTER = LIKE_WINDOW + PAGE_SPAN
-# Refreshes of the roll-ups take this transaction-level advisory lock, so that two never interleave.
+# A transaction-level advisory lock: refreshes take it exclusively, so that two never interleave; invalidations
+# take it shared, so that a refresh never reads the raw rows from before an invalidating write it did not wait for.
 ROLLUP_LOCK = 7_301_001
 
 
@@ -314,6 +318,53 @@ def rollup_refresh(*, days: Iterable[date], now: datetime | None = None) -> int:
     return len(days)
 
 
+def days_touched(spans: Iterable[tuple[datetime, datetime]]) -> set[date]:
+    """The days whose roll-ups can change when rows timestamped within the given (first, last) spans are written or
+    removed: a row at t may belong to a feed page first shown up to PAGE_SPAN before t, or be the like that makes a
+    page shown up to LIKE_WINDOW before t a hit, or, removed, leave its page to start up to PAGE_SPAN after t."""
+    days: set[date] = set()
+    for first, last in spans:
+        first_day, last_day = (first - SETTLE_AFTER).astimezone(UTC).date(), (last + PAGE_SPAN).astimezone(UTC).date()
+        days.update(days_between(first_day, last_day))
+    return days
+
+
+def impression_days(views: QuerySet) -> set[date]:
+    """days_touched by the feed impressions among these post views (no roll-up counts the other views), from their
+    first and last time on each UTC day: one grouped query."""
+    spans = (
+        views.filter(source=PostView.Source.FEED)
+        .order_by()
+        .annotate(day=TruncDate("viewed_at", tzinfo=UTC))
+        .values("day")
+        .annotate(first=Min("viewed_at"), last=Max("viewed_at"))
+        .values_list("first", "last")
+    )
+    return days_touched(spans)
+
+
+def rollup_invalidate(*, days: Iterable[date]) -> int:
+    """Make the given days count as not rolled up: the dashboard and experiment results compute them live, and
+    rollups_refresh_due rolls them up again. Returns how many rolled-up days were invalidated.
+
+    Call it in the transaction of the write that changes the days' rows, before any write (reads may come first):
+    the registry rows go only if the write commits, and the shared ROLLUP_LOCK held until then makes a running
+    refresh finish first (its days are then invalidated here) and a later one wait for the commit and read the
+    written rows. Taken after a write, the lock could deadlock with a refresh waiting on the written rows. Days not
+    settled yet are skipped without the lock: no refresh may roll them up."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("rollup_invalidate must run inside the transaction of the write that changes the days.")
+    settled = last_settled_day()
+    days = sorted({day for day in days if day <= settled})
+    if not days:
+        return 0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [ROLLUP_LOCK])
+    deleted, _ = RollupDay.objects.filter(day__in=days).delete()
+    return deleted
+
+
 def first_recorded_day() -> date | None:
     """The first UTC day with an action or an impression, or None on an empty site."""
     with connection.cursor() as cursor:
@@ -325,8 +376,8 @@ def first_recorded_day() -> date | None:
 
 
 def rollup_due_days(*, now: datetime | None = None) -> list[date]:
-    """Settled days from the first recorded one that were never rolled up, and the last settled day (recomputed
-    on every call, for rows that arrive late)."""
+    """Settled days from the first recorded one that are not rolled up (never, or invalidated since), and the last
+    settled day (recomputed on every call, for rows that arrive late)."""
     first, last = first_recorded_day(), last_settled_day(now)
     if first is None or first > last:
         return []

@@ -3,7 +3,9 @@ from celery import shared_task
 from . import rollups, selectors
 from .forms import default_range
 
-# The first run on a long history rolls it up over several runs, newest days first, in bounded transactions.
+# The first run on a long history rolls it up over several runs, newest days first, in bounded transactions. An
+# invalidated day is due like a day never rolled up: each run rolls up ROLLUP_DAYS_PER_RUN - 1 due days besides the
+# last settled one, so it is rolled up again within ceil((due days from it to the newest) / 30) runs.
 ROLLUP_DAYS_PER_RUN = 31
 
 

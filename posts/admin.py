@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from socialnet.admin import ReadOnlyAdmin
+
 from .models import Like, Post, PostView, Repost, Topic
 
 
@@ -11,6 +13,9 @@ class TopicAdmin(admin.ModelAdmin):
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
+    """Deleting a post is its author's alone (post_delete); moderators take community posts down
+    (community_post_remove)."""
+
     list_display = ["id", "author", "short_text", "topic", "community", "created_at", "removed_at"]
     list_filter = ["topic", ("removed_at", admin.EmptyFieldListFilter)]
     search_fields = ["text", "author__username"]
@@ -22,9 +27,14 @@ class PostAdmin(admin.ModelAdmin):
     def short_text(self, post):
         return post.text[:80]
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Like)
-class LikeAdmin(admin.ModelAdmin):
+class LikeAdmin(ReadOnlyAdmin):
+    """Likes are people's own (like_add, like_remove) and count in the feed's hit rates; the admin reads them."""
+
     list_display = ["user", "post", "created_at"]
     search_fields = ["user__username"]
     raw_id_fields = ["user", "post"]
@@ -41,7 +51,7 @@ class RepostAdmin(admin.ModelAdmin):
 
 
 @admin.register(PostView)
-class PostViewAdmin(admin.ModelAdmin):
+class PostViewAdmin(ReadOnlyAdmin):
     """The impression log is written by the product only; the admin reads it."""
 
     list_display = ["id", "user", "post", "source", "position", "model_version", "experiment_group", "viewed_at"]
@@ -50,12 +60,3 @@ class PostViewAdmin(admin.ModelAdmin):
     raw_id_fields = ["user", "post"]
     list_select_related = ["user", "post"]
     show_full_result_count = False  # the table is large: skip the COUNT(*) of the whole table
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 
+from analytics.rollups import days_touched, impression_days, rollup_invalidate
 from analytics.services import activity_record
 from communities.selectors import can_post_in
 from notifications.services import notification_create
@@ -84,6 +85,8 @@ def post_delete(*, user, post: Post) -> None:
     _require_visible(post=post, user=user)
     post_check_author(user=user, post=post)
     with transaction.atomic():
+        # Its likes count only through its impressions, which go too.
+        rollup_invalidate(days=impression_days(PostView.objects.filter(post=post)))
         activity_record(actor=user, verb="post_delete", target=post)
         post.delete()
 
@@ -118,6 +121,11 @@ def like_remove(*, user, post: Post) -> None:
     """Take a like back; a no-op when there was none."""
     _require_visible(post=post, user=user)
     with transaction.atomic():
-        deleted, _ = Like.objects.filter(user=user, post=post).delete()
+        like = Like.objects.filter(user=user, post=post).first()
+        if like is None:
+            return
+        # A like taken back after its day settled may turn a rolled-up page into a miss.
+        rollup_invalidate(days=days_touched([(like.created_at, like.created_at)]))
+        deleted, _ = Like.objects.filter(pk=like.pk).delete()
         if deleted:
             activity_record(actor=user, verb="unlike", target=post)

@@ -212,6 +212,13 @@ def engagement_counts(frames: Frames) -> dict[str, pd.DataFrame]:
 COPY_NULL = r"\N"
 
 
+def daily_spans(times: pd.Series) -> list[tuple[datetime, datetime]]:
+    """The first and last of tz-aware times on each UTC day: what a bulk write passes to
+    analytics.rollups.days_touched."""
+    by_day = times.groupby(times.dt.tz_convert("UTC").dt.date)
+    return list(zip(by_day.min(), by_day.max(), strict=True))
+
+
 def bulk_insert(model, frame: pd.DataFrame, *, batch_rows: int = 200_000) -> int:
     """Insert a DataFrame of rows (columns named by field attname, e.g. "author_id") into a model's table.
 

@@ -16,11 +16,12 @@ import pandas as pd
 from django.db import connection, transaction
 
 from accounts.models import Follow, Profile, User
+from analytics.rollups import days_touched, rollup_invalidate
 from comments.models import Comment
 from communities.models import Community, Membership
 from messaging.models import Conversation, Message, Participant
 from posts.models import Like, Post, PostView, Repost, Topic
-from recommender.data import Frames, bulk_insert, next_ids, reset_sequences
+from recommender.data import Frames, bulk_insert, daily_spans, next_ids, reset_sequences
 from recommender.simulation import HiddenPreferences, pair_keys, sigmoid
 from socialnet.db import statistics_refresh
 
@@ -556,9 +557,14 @@ EXPLICIT_IDS = {"users", "posts", "communities", "conversations"}
 def write_network(network: Network, *, progress=None) -> dict[str, int]:
     """Store a generated network with the bulk path in one transaction and save its hidden preferences."""
     counts = {}
+    tables = network.tables
     with transaction.atomic():
+        # Its feed log is dated in the past: rolled-up days it lands on must be rolled up again.
+        rollup_invalidate(
+            days=days_touched(daily_spans(tables["views"]["viewed_at"]) + daily_spans(tables["likes"]["created_at"]))
+        )
         for name, model in WRITE_ORDER:
-            counts[name] = bulk_insert(model, network.tables[name])
+            counts[name] = bulk_insert(model, tables[name])
             if progress:
                 progress(name, counts[name])
         reset_sequences([model for name, model in WRITE_ORDER if name in EXPLICIT_IDS])

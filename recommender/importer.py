@@ -22,9 +22,10 @@ from django.utils.text import slugify
 from tqdm import tqdm
 
 from accounts.models import Profile, User
+from analytics.rollups import days_touched, rollup_invalidate
 from communities.models import Community
 from posts.models import POST_MAX_LENGTH, Like, Post, PostView, Topic
-from recommender.data import _frame_from_queryset, bulk_insert, constraints_rebuilt_in_bulk
+from recommender.data import _frame_from_queryset, bulk_insert, constraints_rebuilt_in_bulk, daily_spans
 from socialnet.db import statistics_refresh
 
 IMPORTER_USERNAME = "importer"
@@ -343,6 +344,8 @@ def import_dataset(directory, *, skip_invalid: bool = False, progress: bool = Tr
 
     reference_year = feed["ts"].max().year if len(feed) else timezone.now().year
     with transaction.atomic():
+        # Imported views are in no roll-up (source "import"); imported likes can make hits of feed pages shown before.
+        rollup_invalidate(days=days_touched(daily_spans(feed.loc[feed["action"] == "like", "ts"])))
         report.created["users"] = _write_users(users, existing_users, reference_year)
         user_ids = _external_ids(User)
         report.created["posts"] = _write_posts(posts, feed, user_ids)

@@ -1,20 +1,24 @@
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import psycopg2
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.services import user_delete
 from analytics import rollups
 from analytics.experiments import CONTROL, TREATMENT
 from analytics.management.commands.analytics_rollup import Command as RollupCommand
 from analytics.models import ActiveUserWeek, Activity, ExperimentUserDay, FeedDay, RollupDay
 from analytics.selectors import METRICS, dashboard_tables, experiment_bucket_stats
-from analytics.tasks import rollups_refresh_due
-from posts.models import PostView
+from analytics.tasks import ROLLUP_DAYS_PER_RUN, rollups_refresh_due
+from posts.models import Like, Post, PostView
+from posts.services import like_remove, post_delete
 from tests.factories import (
     ActivityFactory,
     ExperimentFactory,
@@ -311,3 +315,177 @@ def test_experiment_results_page_and_csv_unchanged_by_the_roll_up(experiment_log
     assert client.get(page).context["report"].groups == groups_before
     assert client.get(export).content.decode() == csv_before
     assert [(g.users, g.pages, g.hits) for g in groups_before] == [(2, 4, 2), (1, 2, 1)]
+
+
+def _roll_up_every_settled_day() -> set[date]:
+    rollups.rollup_refresh(days=rollups.rollup_due_days())
+    return set(RollupDay.objects.values_list("day", flat=True))
+
+
+def _rolled_up_again_by_the_task(days: set[date]) -> None:
+    """The task re-rolls the invalidated days (and the last settled one) in one run, and the figures stay raw."""
+    assert rollups_refresh_due() == len(days | {rollups.last_settled_day()})
+    assert days <= set(RollupDay.objects.values_list("day", flat=True))
+    assert rollups.rollup_due_days() == [rollups.last_settled_day()]
+
+
+def test_deleting_an_account_invalidates_the_days_of_its_impressions(log):
+    rolled_up = _roll_up_every_settled_day()
+    before = _tables()
+
+    user_delete(user=log["alice"])  # her Monday page straddling midnight, its like, her Sunday and Tuesday actions
+
+    assert rolled_up - set(RollupDay.objects.values_list("day", flat=True)) == {MONDAY, TUESDAY}
+    after = _tables()
+    assert after == _raw_tables() != before
+    assert _rows(after, "feed_daily") == [["2026-03-10", 2, 1, 0.5, 10, 1, 0.1]]
+    # Sunday stays rolled up: her actions stop counting there by cascade (ActiveUserWeek), as in the raw log.
+    assert [day for day, _ in _rows(after, "dau")] == ["2026-03-09", "2026-03-10", "2026-03-11"]
+    _rolled_up_again_by_the_task({MONDAY, TUESDAY})
+    assert _tables() == after
+
+
+def test_deleting_an_account_from_the_admin_goes_through_user_delete(log, client, staff_user):
+    _roll_up_every_settled_day()
+    client.force_login(staff_user)
+    url = reverse("admin:accounts_user_delete", args=[log["alice"].pk])
+
+    # Her impressions and likes go with her, though the admin deletes neither alone.
+    assert client.get(url).context["perms_lacking"] == set()
+    assert client.post(url, {"post": "yes"}).status_code == 302
+
+    assert not User.objects.filter(pk=log["alice"].pk).exists()
+    assert not RollupDay.objects.filter(day__in=[MONDAY, TUESDAY]).exists()
+    assert _tables() == _raw_tables()
+
+
+def test_deleting_a_post_invalidates_the_days_it_was_shown(experiment_log):
+    rollups.rollup_refresh(days=rollups.rollup_due_days())
+    before = experiment_bucket_stats(experiment=experiment_log, test_buckets=50)
+    post = Like.objects.get(created_at=at(TUESDAY, 0, 10)).post
+
+    post_delete(user=post.author, post=post)  # shown on every day; its like made ann's Monday page a hit
+
+    assert not RollupDay.objects.filter(day__in=[SUNDAY, MONDAY, TUESDAY, WEDNESDAY]).exists()
+    after = experiment_bucket_stats(experiment=experiment_log, test_buckets=50)
+    assert after == _raw_bucket_stats(experiment_log) != before
+    assert _group_totals(after)[TREATMENT] == [1, 2, 0, 4, 0]
+    assert _tables() == _raw_tables()
+    _rolled_up_again_by_the_task({SUNDAY, MONDAY, TUESDAY, WEDNESDAY})
+    assert experiment_bucket_stats(experiment=experiment_log, test_buckets=50) == after
+
+
+def test_taking_back_an_old_like_invalidates_its_days(log):
+    _roll_up_every_settled_day()
+
+    like_remove(user=log["carol"], post=log["posts"][0])  # liked 59m59s after her Tuesday page: a hit until now
+
+    assert not RollupDay.objects.filter(day__in=[TUESDAY, WEDNESDAY]).exists()
+    assert RollupDay.objects.filter(day=MONDAY).exists()
+    after = _tables()
+    assert after == _raw_tables()
+    assert _rows(after, "feed_daily")[1] == ["2026-03-10", 2, 0, 0.0, 10, 0, 0.0]
+    _rolled_up_again_by_the_task({TUESDAY, WEDNESDAY})
+
+
+def _import_a_late_like(log, folder, users="user_id\n") -> None:
+    """import_dataset on files with one like from the past: bob likes a post of his Tuesday 23:40 page 25 minutes
+    after it was shown, which makes the page a hit."""
+    User.objects.filter(pk=log["bob"].pk).update(external_id=501)
+    Post.objects.filter(pk=log["posts"][6].pk).update(external_id=601)
+    (folder / "users.csv").write_text(users)
+    (folder / "posts.csv").write_text("post_id,text,topic\n")
+    (folder / "feed.csv").write_text("timestamp,user_id,post_id,action\n2026-03-11T00:05:00Z,501,601,like\n")
+    call_command("import_dataset", str(folder), verbosity=0)
+
+
+def test_importing_likes_with_old_timestamps_invalidates_their_days(log, tmp_path):
+    _roll_up_every_settled_day()
+
+    _import_a_late_like(log, tmp_path)
+
+    assert not RollupDay.objects.filter(day__in=[TUESDAY, WEDNESDAY]).exists()
+    after = _tables()
+    assert after == _raw_tables()
+    assert _rows(after, "feed_daily")[1] == ["2026-03-10", 2, 2, 1.0, 10, 2, 0.2]
+    _rolled_up_again_by_the_task({TUESDAY, WEDNESDAY})
+
+
+def test_a_generated_network_invalidates_the_days_of_its_feed_log(log):
+    from recommender.generator import NetworkSpec, generate_network, write_network
+
+    rolled_up = _roll_up_every_settled_day()
+    network = generate_network(NetworkSpec(users=6, posts=12, days=2, seed=3, feed_rows=60, end=at(WEDNESDAY)))
+    shown = {moment.date() for moment in network.tables["views"]["viewed_at"]}
+    assert shown and shown <= {MONDAY, TUESDAY, WEDNESDAY}
+
+    write_network(network)
+
+    assert shown <= rolled_up - set(RollupDay.objects.values_list("day", flat=True))
+    assert _tables() == _raw_tables()
+
+
+def test_a_rolled_back_write_leaves_the_registry_untouched(log, tmp_path):
+    rolled_up = _roll_up_every_settled_day()
+    alice = log["alice"].pk
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        user_delete(user=log["alice"])
+        raise RuntimeError("the request fails after the deletion")
+    # The import fails on its first write, after it invalidated the day of its like: u77 is taken.
+    UserFactory(username="u77")
+    with pytest.raises(psycopg2.IntegrityError):  # raised by COPY, which Django does not wrap
+        _import_a_late_like(log, tmp_path, users="user_id\n77\n")
+
+    assert set(RollupDay.objects.values_list("day", flat=True)) == rolled_up
+    assert User.objects.filter(pk=alice).exists()
+    assert Like.objects.filter(user=log["bob"]).count() == 1
+
+
+def test_an_invalidating_write_holds_the_roll_up_lock_until_it_commits(log):
+    """A refresh started meanwhile waits (it takes the lock exclusively), then reads the committed rows. (Nothing
+    is rolled up first: the refresh would hold the lock until the end of the test's transaction.)"""
+    other = psycopg2.connect(**connection.get_connection_params())
+    try:
+
+        def refresh_could_start() -> bool:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [rollups.ROLLUP_LOCK])
+                locked = cursor.fetchone()[0]
+            other.rollback()
+            return locked
+
+        assert refresh_could_start()
+        like_remove(user=log["carol"], post=log["posts"][0])  # the test's transaction stays open
+        assert not refresh_could_start()
+    finally:
+        other.close()
+
+
+def test_a_like_too_recent_to_be_rolled_up_is_taken_back_without_waiting_for_a_refresh(log, user):
+    like = LikeFactory(user=user, post=log["posts"][0])
+    other = psycopg2.connect(**connection.get_connection_params())
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [rollups.ROLLUP_LOCK])  # a refresh is running
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")  # waiting would fail the test instead of hanging it
+
+        like_remove(user=user, post=like.post)
+
+        assert not Like.objects.filter(pk=like.pk).exists()
+    finally:
+        other.close()
+
+
+def test_the_task_reaches_an_invalidated_day_behind_more_than_a_run_of_due_days():
+    ActivityFactory(created_at=timezone.now() - timedelta(days=60))
+    oldest = min(_roll_up_every_settled_day())
+    with transaction.atomic():
+        assert rollups.rollup_invalidate(days=rollups.days_between(oldest, oldest + timedelta(days=39))) == 40
+
+    assert rollups_refresh_due() == ROLLUP_DAYS_PER_RUN  # the newest 30 invalidated days and the last settled one
+    assert not RollupDay.objects.filter(day=oldest).exists()
+    assert rollups_refresh_due() == 40 - (ROLLUP_DAYS_PER_RUN - 1) + 1
+    assert RollupDay.objects.filter(day=oldest).exists()
+    assert rollups.rollup_due_days() == [rollups.last_settled_day()]

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Profile, User
-from accounts.services import follow_add, profile_update, user_register
+from accounts.services import follow_add, profile_update, user_delete, user_register
 from communities.models import Community
 from communities.services import community_join
 from messaging.services import conversation_get_or_create_direct, message_send
@@ -31,7 +31,8 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present (use --force to rebuild).")
             return
         clear_network()
-        User.objects.filter(username__in=[DEMO_USERNAME, ADMIN_USERNAME]).delete()
+        for user in User.objects.filter(username__in=[DEMO_USERNAME, ADMIN_USERNAME]):
+            user_delete(user=user)
         today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         counts = write_network(generate_network(NetworkSpec(**DEMO_SPEC, end=today)))
         with transaction.atomic():
