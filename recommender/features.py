@@ -37,8 +37,11 @@ RESIDUAL_FACTOR_DIMENSIONS = 16
 # EASE (Steck 2019): a closed-form item-item ridge regression on the like matrix, over the most liked posts only
 # (the Gram matrix is dense); lambda and the minimum were chosen on validation folds before the cutoff.
 EASE_MAX_POSTS = 2000
-EASE_MIN_LIKES = 5
+EASE_MIN_USERS = 5
 EASE_LAMBDA = 100.0
+# The same regression on everything seen (what people look at next, liked or not): more rows per post, so a
+# stronger prior; chosen on the MovieLens development folds (docs/warm_orderings.py).
+SEEN_EASE_LAMBDA = 200.0
 
 POST_NUMERIC = (
     "text_length",
@@ -124,16 +127,18 @@ class FeatureTables:
     author_numeric: np.ndarray | None = None  # per user position: author_lift, author_like_rate
     ease_posts: np.ndarray | None = None  # post positions the EASE weights cover
     ease_weights: np.ndarray | None = None  # len(ease_posts) x len(ease_posts)
+    seen_ease_posts: np.ndarray | None = None  # the same, fitted on everything seen rather than liked
+    seen_ease_weights: np.ndarray | None = None
 
     def ease_scores(self, user: int) -> np.ndarray:
-        """EASE score of every post for one user position (0 outside the covered posts)."""
-        scores = np.zeros(len(self.post_ids), dtype=np.float32)
-        if self.ease_posts is None or not len(self.ease_posts):
-            return scores
-        history = self.liked[user, self.ease_posts]
-        if history.nnz:
-            scores[self.ease_posts] = history @ self.ease_weights
-        return scores
+        """EASE score of every post for one user position, from what they liked (0 outside the covered posts)."""
+        return _ease_scores(self.liked[user], self.ease_posts, self.ease_weights, len(self.post_ids))
+
+    def seen_like_scores(self, user: int) -> np.ndarray:
+        """How likely one user position is to see and like each post: EASE over everything they saw (what they
+        will look at next) times the post's like rate (whether a look turns into a like)."""
+        seen = _ease_scores(self.seen[user], self.seen_ease_posts, self.seen_ease_weights, len(self.post_ids))
+        return np.maximum(seen, 0) * self.post_like_rate
 
     @property
     def blank_user(self) -> int:
@@ -275,20 +280,32 @@ def _text_transform(text_model: tuple, texts: pd.Series) -> np.ndarray:
     return _unit_rows(vectors)
 
 
-def _ease(liked: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of the most liked posts and EASE weights B = I - P / diag(P), P = (X'X + lambda I)^-1, diag 0."""
-    counts = np.asarray(liked.sum(axis=0)).ravel()
-    posts = np.flatnonzero(counts >= EASE_MIN_LIKES)
+def _ease(interactions: sp.csr_matrix, strength: float) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the posts with the most people in `interactions` (user x post, 0/1) and EASE weights
+    B = I - P / diag(P), P = (X'X + strength I)^-1, diag 0."""
+    counts = np.asarray(interactions.sum(axis=0)).ravel()
+    posts = np.flatnonzero(counts >= EASE_MIN_USERS)
     posts = np.sort(posts[np.argsort(-counts[posts], kind="stable")[:EASE_MAX_POSTS]])
     if not len(posts):
         return posts, np.zeros((0, 0), dtype=np.float32)
-    history = liked[:, posts].astype(np.float64)
+    history = interactions[:, posts].astype(np.float64)
     gram = (history.T @ history).toarray()
-    gram[np.diag_indices_from(gram)] += EASE_LAMBDA
+    gram[np.diag_indices_from(gram)] += strength
     inverse = np.linalg.inv(gram)
     weights = inverse / -np.diag(inverse)
     weights[np.diag_indices_from(weights)] = 0
     return posts, weights.astype(np.float32)
+
+
+def _ease_scores(history: sp.csr_matrix, posts: np.ndarray | None, weights, n_posts: int) -> np.ndarray:
+    """One user's EASE score of every post from their history row (0 outside the covered posts)."""
+    scores = np.zeros(n_posts, dtype=np.float32)
+    if posts is None or not len(posts):
+        return scores
+    covered = history[:, posts]
+    if covered.nnz:
+        scores[posts] = covered @ weights
+    return scores
 
 
 def _residual_factors(residuals: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
@@ -455,7 +472,8 @@ def build_tables(frames: Frames, at) -> FeatureTables:
     # Likes are a subset of views, so liked - expected keeps the viewed pattern.
     residuals = (liked - _matrix(seen_pairs.row, seen_pairs.col, seen.shape, expected * post_lift[seen_pairs.col]))
     user_residual_factors, post_residual_factors = _residual_factors(residuals)
-    ease_posts, ease_weights = _ease(liked)
+    ease_posts, ease_weights = _ease(liked, EASE_LAMBDA)
+    seen_ease_posts, seen_ease_weights = _ease(seen, SEEN_EASE_LAMBDA)
 
     def user_pairs(left: np.ndarray, right: np.ndarray, values=None) -> sp.csr_matrix:
         return _matrix(left, right, (n_rows, n_rows), values)
@@ -513,6 +531,8 @@ def build_tables(frames: Frames, at) -> FeatureTables:
         author_numeric=author_numeric,
         ease_posts=ease_posts,
         ease_weights=ease_weights,
+        seen_ease_posts=seen_ease_posts,
+        seen_ease_weights=seen_ease_weights,
     )
 
 

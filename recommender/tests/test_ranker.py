@@ -12,6 +12,7 @@ from recommender.ranker import (
     WARM_STRATEGIES,
     LightGBMRecommender,
     choose_strategy,
+    interleave,
     one_post_per_author_first,
 )
 
@@ -124,6 +125,31 @@ def test_catalogue_orderings_are_chosen_on_pooled_validation_before_the_cutoff(f
     lists = fitted.recommend([987_654], frames.interaction_times().max(), 3, {}, eligible,
                              strategies={"warm": "model", "cold": "popular"})
     assert most_liked.reindex(lists[987_654]).tolist() == most_liked.iloc[:3].tolist()  # a person without history
+
+
+def test_interleave_fills_places_in_turn_skipping_placed_items():
+    orders = [np.array([1, 2, 3]), np.array([1, 4]), np.array([5])]
+    assert interleave(orders, 5).tolist() == [1, 4, 5, 2, 3]  # 1 is placed once; exhausted orderings yield
+    assert interleave(orders, 2).tolist() == [1, 4]
+    assert interleave([np.array([7]), np.array([7])], 3).tolist() == [7]  # fewer distinct items than places
+
+
+def test_portfolio_hedges_across_two_views_of_taste_and_recent_likes(fitted, frames):
+    at = frames.interaction_times().max()
+    user_id = int(frames.likes["user_id"].value_counts().index[0])
+    user = int(fitted.tables.user_index([user_id])[0])
+    eligible_ids = frames.posts["post_id"].to_numpy()
+    seen = set(frames.views.loc[frames.views["user_id"] == user_id, "post_id"].tolist())
+    allowed = fitted._allowed(seen)
+    lists = fitted.recommend([user_id], at, 5, {user_id: seen}, eligible_ids, strategies={"warm": "portfolio"})
+    ids = fitted.tables.post_ids
+    ease, seen_like = (ids[fitted._personal_order(name, user, allowed)] for name in ("ease", "seen_like"))
+    recent = ids[fitted._popularity_order("recent_popular", allowed)]
+    portfolio = lists[user_id]
+    assert len(portfolio) == 5 and not set(portfolio) & seen
+    assert portfolio[0] == ease[0]
+    assert portfolio[1] == next(p for p in seen_like if p != portfolio[0])
+    assert portfolio[4] == next(p for p in recent if p not in portfolio[:4])
 
 
 def test_an_ordering_replaces_the_default_only_when_clearly_better():
