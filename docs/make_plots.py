@@ -21,7 +21,9 @@ SKIP = {"random_expected"}
 
 
 def load_runs() -> dict[str, dict]:
-    return {path.stem: json.loads(path.read_text()) for path in sorted((DOCS / "results").glob("*.json"))}
+    """make_results.py's evaluation runs (other JSON there, such as warm_orderings.json, is not a run)."""
+    runs = {path.stem: json.loads(path.read_text()) for path in sorted((DOCS / "results").glob("*.json"))}
+    return {name: run for name, run in runs.items() if "per_user" in run}
 
 
 def model_vs_baselines(runs: dict[str, dict]) -> None:
