@@ -131,6 +131,16 @@ def _posts_by_user(events: pd.DataFrame) -> dict[int, np.ndarray]:
     return {int(user): posts.to_numpy(np.int64) for user, posts in events.groupby("user_id")["post_id"]}
 
 
+def best_positions(positions: np.ndarray, values: np.ndarray, tiebreak: np.ndarray, limit: int) -> np.ndarray:
+    """The `limit` of these (ascending) positions with the highest values, best first; equal values by the higher
+    tiebreak, then the lower position: the head of a full lexsort, sorting only what can be in it."""
+    if limit < len(positions):
+        candidate_values = values[positions]
+        kth = np.partition(candidate_values, len(positions) - limit)[len(positions) - limit]
+        positions = positions[candidate_values >= kth]  # the limit best, and every post tied with the last of them
+    return positions[np.lexsort((-tiebreak[positions], -values[positions]))][:limit]
+
+
 def interleave(orders: list[np.ndarray], k: int) -> np.ndarray:
     """k distinct items: place i takes the first item of orders[i % len(orders)] not placed yet; an exhausted
     ordering yields its places to the next ones."""
@@ -476,14 +486,13 @@ class LightGBMRecommender:
         positions = np.flatnonzero(eligible)
         return positions[np.lexsort((-self.tables.post_ids[positions], -likes[positions]))]
 
-    def _personal_order(self, scores: str, user: int, allowed: np.ndarray) -> np.ndarray:
-        """Allowed post positions by one user's EASE scores ("ease": from likes; "seen_like": from everything seen,
-        times the like rate), best first; popularity orders what the scores cannot tell apart (no covered history,
-        posts outside the covered set)."""
+    def _personal_order(self, scores: str, user: int, allowed: np.ndarray, limit: int) -> np.ndarray:
+        """The `limit` best allowed post positions by one user's EASE scores ("ease": from likes; "seen_like": from
+        everything seen, times the like rate), best first; popularity orders what the scores cannot tell apart (no
+        covered history, posts outside the covered set)."""
         values = self.tables.ease_scores(user) if scores == "ease" else self.tables.seen_like_scores(user)
         likes = self.tables.post_numeric[:, POST_NUMERIC.index("likes")]
-        order = np.lexsort((-likes, -values))
-        return order[allowed[order]]
+        return best_positions(np.flatnonzero(allowed), values, likes, limit)
 
     def recommend(self, user_ids, at, k, exclude, eligible_post_ids, strategies=None) -> dict[int, list[int]]:
         """The k best eligible unseen posts per user: warm users by their segment's validated ordering (the model
@@ -509,16 +518,17 @@ class LightGBMRecommender:
                 continue
             allowed = self._allowed(excluded, eligible)
             if strategy == "ease":
-                order = self._personal_order("ease", int(user), allowed)
-                result[int(user_id)] = self.tables.post_ids[order[:k]].tolist()
+                order = self._personal_order("ease", int(user), allowed, k)
+                result[int(user_id)] = self.tables.post_ids[order].tolist()
                 continue
             if strategy == "portfolio":
                 if "recent_popular" not in orders:
                     orders["recent_popular"] = self._popularity_order("recent_popular", eligible)
                 recent = orders["recent_popular"]
-                sources = {"ease": self._personal_order("ease", int(user), allowed),
-                           "seen_like": self._personal_order("seen_like", int(user), allowed),
-                           "recent_popular": recent[allowed[recent]]}
+                # Each ordering fills at most k places, skipping at most k - 1 placed posts: 2k of it suffice.
+                sources = {"ease": self._personal_order("ease", int(user), allowed, 2 * k),
+                           "seen_like": self._personal_order("seen_like", int(user), allowed, 2 * k),
+                           "recent_popular": recent[allowed[recent]][:2 * k]}
                 result[int(user_id)] = self.tables.post_ids[interleave([sources[s] for s in PORTFOLIO], k)].tolist()
                 continue
             posts = candidate_posts(self.tables, int(user), allowed, self.mix)

@@ -11,6 +11,7 @@ from recommender.ranker import (
     VALIDATION_SHARES,
     WARM_STRATEGIES,
     LightGBMRecommender,
+    best_positions,
     choose_strategy,
     interleave,
     one_post_per_author_first,
@@ -134,6 +135,16 @@ def test_interleave_fills_places_in_turn_skipping_placed_items():
     assert interleave([np.array([7]), np.array([7])], 3).tolist() == [7]  # fewer distinct items than places
 
 
+def test_best_positions_is_the_head_of_a_full_sort():
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 4, 500).astype(float)  # many ties, broken by the tiebreak, then by position
+    tiebreak = rng.integers(0, 3, 500).astype(float)
+    positions = np.sort(rng.choice(500, 300, replace=False))
+    full = positions[np.lexsort((-tiebreak[positions], -values[positions]))]
+    for limit in (1, 7, 120, 300, 400):
+        assert best_positions(positions, values, tiebreak, limit).tolist() == full[:limit].tolist()
+
+
 def test_portfolio_hedges_across_two_views_of_taste_and_recent_likes(fitted, frames):
     at = frames.interaction_times().max()
     user_id = int(frames.likes["user_id"].value_counts().index[0])
@@ -143,7 +154,7 @@ def test_portfolio_hedges_across_two_views_of_taste_and_recent_likes(fitted, fra
     allowed = fitted._allowed(seen)
     lists = fitted.recommend([user_id], at, 5, {user_id: seen}, eligible_ids, strategies={"warm": "portfolio"})
     ids = fitted.tables.post_ids
-    ease, seen_like = (ids[fitted._personal_order(name, user, allowed)] for name in ("ease", "seen_like"))
+    ease, seen_like = (ids[fitted._personal_order(name, user, allowed, 20)] for name in ("ease", "seen_like"))
     recent = ids[fitted._popularity_order("recent_popular", allowed)]
     portfolio = lists[user_id]
     assert len(portfolio) == 5 and not set(portfolio) & seen
