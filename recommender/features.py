@@ -132,12 +132,12 @@ class FeatureTables:
 
     def ease_scores(self, user: int) -> np.ndarray:
         """EASE score of every post for one user position, from what they liked (0 outside the covered posts)."""
-        return _ease_scores(self.liked[user], self.ease_posts, self.ease_weights, len(self.post_ids))
+        return _ease_scores(self.liked, user, self.ease_posts, self.ease_weights, len(self.post_ids))
 
     def seen_like_scores(self, user: int) -> np.ndarray:
         """How likely one user position is to see and like each post: EASE over everything they saw (what they
         will look at next) times the post's like rate (whether a look turns into a like)."""
-        seen = _ease_scores(self.seen[user], self.seen_ease_posts, self.seen_ease_weights, len(self.post_ids))
+        seen = _ease_scores(self.seen, user, self.seen_ease_posts, self.seen_ease_weights, len(self.post_ids))
         return np.maximum(seen, 0) * self.post_like_rate
 
     @property
@@ -297,14 +297,18 @@ def _ease(interactions: sp.csr_matrix, strength: float) -> tuple[np.ndarray, np.
     return posts, weights.astype(np.float32)
 
 
-def _ease_scores(history: sp.csr_matrix, posts: np.ndarray | None, weights, n_posts: int) -> np.ndarray:
-    """One user's EASE score of every post from their history row (0 outside the covered posts)."""
+def _ease_scores(history: sp.csr_matrix, user: int, posts: np.ndarray | None, weights, n_posts: int) -> np.ndarray:
+    """One user's EASE score of every post from their row of a 0/1 history matrix (0 outside the covered posts).
+
+    Reads the row's indices directly: scipy's row and column slicing cost 0.7 ms per person, most of a ranking."""
     scores = np.zeros(n_posts, dtype=np.float32)
     if posts is None or not len(posts):
         return scores
-    covered = history[:, posts]
-    if covered.nnz:
-        scores[posts] = covered @ weights
+    row = history.indices[history.indptr[user]:history.indptr[user + 1]]
+    columns = np.searchsorted(posts, row).clip(max=len(posts) - 1)
+    columns = columns[posts[columns] == row]  # posts is sorted: the row's covered posts
+    if len(columns):
+        scores[posts] = weights[columns].sum(axis=0)
     return scores
 
 
@@ -348,8 +352,9 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 # Small dense algebra (SVDs, the EASE inverse): one BLAS thread is faster than OpenBLAS's spinning pool, which took
 # 1.7 times the CPU for the same tables at medium (docs/PERFORMANCE.md).
 @threadpool_limits.wrap(limits=1, user_api="blas")
-def build_tables(frames: Frames, at) -> FeatureTables:
-    """Precompute everything pair_features needs from frames known at `at` (frames must already be cut)."""
+def build_tables(frames: Frames, at, *, orderings: bool = True) -> FeatureTables:
+    """Precompute everything pair_features needs from frames known at `at` (frames must already be cut); with
+    orderings, also what only the catalogue orderings read (the EASE over everything seen)."""
     at = pd.Timestamp(at)
     at = at.tz_convert("UTC") if at.tzinfo else at.tz_localize("UTC")
     at_seconds = at.value / 1e9
@@ -473,7 +478,7 @@ def build_tables(frames: Frames, at) -> FeatureTables:
     residuals = (liked - _matrix(seen_pairs.row, seen_pairs.col, seen.shape, expected * post_lift[seen_pairs.col]))
     user_residual_factors, post_residual_factors = _residual_factors(residuals)
     ease_posts, ease_weights = _ease(liked, EASE_LAMBDA)
-    seen_ease_posts, seen_ease_weights = _ease(seen, SEEN_EASE_LAMBDA)
+    seen_ease_posts, seen_ease_weights = _ease(seen, SEEN_EASE_LAMBDA) if orderings else (None, None)
 
     def user_pairs(left: np.ndarray, right: np.ndarray, values=None) -> sp.csr_matrix:
         return _matrix(left, right, (n_rows, n_rows), values)

@@ -243,7 +243,7 @@ class LightGBMRecommender:
         Features use interactions before t1 only; posts created in the window are known by their content (as
         they would be when served), with no interactions yet.
         """
-        tables = build_tables(replace(train.before(t1), posts=train.posts), t1)
+        tables = build_tables(replace(train.before(t1), posts=train.posts), t1, orderings=False)
         window_likes = train.likes[train.likes["ts"] >= t1]
         window_views = train.views[train.views["ts"] >= t1].drop_duplicates(["user_id", "post_id"])
         users = np.unique(window_likes["user_id"].to_numpy(np.int64))
@@ -308,7 +308,7 @@ class LightGBMRecommender:
         starts = self.impression_window_starts(train, cutoff)
         parts = []
         for start, end in zip(starts, [*starts[1:], cutoff], strict=True):
-            tables = build_tables(replace(train.before(start), posts=train.posts), start)
+            tables = build_tables(replace(train.before(start), posts=train.posts), start, orderings=False)
             in_window = (train.views["ts"] >= start) & (train.views["ts"] < end)
             shown = train.views[in_window].sort_values("ts").drop_duplicates(["user_id", "post_id"])
             likes = train.likes[(train.likes["ts"] >= start) & (train.likes["ts"] < cutoff)]

@@ -84,3 +84,25 @@ def test_posts_known_by_content_only_get_topic_and_author_features():
     assert rows[in_favourite, COLUMN["topic_like_rate"]].min() > rows[~in_favourite, COLUMN["topic_like_rate"]].max()
     assert (rows[:, COLUMN["likes"]] == 0).all() and (rows[:, COLUMN["post_age_hours"]] == 0).all()
     assert np.abs(rows[:, COLUMN["text_similarity"]]).max() > 0  # texts go through the fitted TF-IDF model
+
+
+def test_ease_scores_per_person_are_the_closed_form_and_the_pair_feature():
+    frames = synthetic_frames(users=40, posts=120, views_per_user=60)
+    at = frames.interaction_times().max() + pd.Timedelta(seconds=1)
+    tables = build_tables(frames, at)
+    assert len(tables.ease_posts) and len(tables.seen_ease_posts)
+    liker = int(frames.likes["user_id"].value_counts().index[0])
+    user = int(tables.user_index([liker])[0])
+    liked = tables.liked[user].toarray().ravel()[tables.ease_posts]
+    expected = np.zeros(len(tables.post_ids), dtype=np.float32)
+    expected[tables.ease_posts] = liked @ tables.ease_weights
+    np.testing.assert_allclose(tables.ease_scores(user), expected, rtol=1e-5, atol=1e-6)
+    pairs = features_for(tables, liker, tables.post_ids, at)[:, COLUMN["ease_score"]]
+    np.testing.assert_allclose(pairs, expected, rtol=1e-5, atol=1e-6)
+
+    seen = tables.seen[user].toarray().ravel()[tables.seen_ease_posts]
+    looked = np.zeros(len(tables.post_ids), dtype=np.float32)
+    looked[tables.seen_ease_posts] = seen @ tables.seen_ease_weights
+    np.testing.assert_allclose(tables.seen_like_scores(user), np.maximum(looked, 0) * tables.post_like_rate,
+                               rtol=1e-5, atol=1e-6)
+    assert build_tables(frames, at, orderings=False).seen_ease_posts is None  # training examples skip it
