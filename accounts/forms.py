@@ -45,3 +45,13 @@ class ProfileForm(forms.ModelForm):
         birth_date = self.cleaned_data["birth_date"]
         validate_birth_date(birth_date)
         return birth_date
+
+
+class AccountDeleteForm(forms.Form):
+    """The password that confirms deleting one's own account; services.account_delete checks it."""
+
+    password = forms.CharField(
+        label="Your current password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        strip=False,
+    )

@@ -12,6 +12,8 @@ from rest_framework.authtoken.models import Token
 
 from analytics.rollups import impression_days, rollup_invalidate
 from analytics.services import activity_record
+from communities.services import ownerships_hand_over
+from messaging.services import conversations_alone_delete
 from notifications.services import notification_create
 from posts.models import PostView
 from socialnet.errors import Conflict
@@ -202,14 +204,25 @@ def block_remove(*, blocker: User, blocked: User) -> None:
 
 def user_delete(*, user: User) -> None:
     """Delete an account with all that goes with it: its posts, likes, feed impressions, messages, comments...
-    (staff, from the admin, which checks the permission).
+    (staff from the admin, which checks the permission; people themselves through account_delete).
 
-    The feed roll-ups of the days of the impressions that go (the account's, and everyone's of its posts) are
-    invalidated: the likes that go count only through those impressions. Its rows in the per-user roll-ups
-    (ActiveUserWeek, ExperimentUserDay) go with it by cascade, as its actions stop counting (actor set to NULL)."""
+    Communities it owns pass to their successors first (communities.services.ownerships_hand_over), and
+    conversations nobody else is left in go. The feed roll-ups of the days of the impressions that go (the
+    account's, and everyone's of its posts) are invalidated: the likes that go count only through those
+    impressions. Its rows in the per-user roll-ups (ActiveUserWeek, ExperimentUserDay) go with it by cascade, as
+    its actions stop counting (actor set to NULL)."""
     with transaction.atomic():
         days = impression_days(PostView.objects.filter(user=user)) | impression_days(
             PostView.objects.filter(post__author=user)
         )
-        rollup_invalidate(days=days)
+        rollup_invalidate(days=days)  # before any write (see its docstring)
+        ownerships_hand_over(owner=user)
+        conversations_alone_delete(user=user)
         user.delete()
+
+
+def account_delete(*, user: User, password: str) -> None:
+    """A person deletes their own account, confirming it with their current password."""
+    if not password or not user.check_password(password):
+        raise ValidationError({"password": ["The password is not correct."]})
+    user_delete(user=user)

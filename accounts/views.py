@@ -1,16 +1,16 @@
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from communities.selectors import communities_of
+from communities.selectors import communities_of, owned_communities_with_successors
 from posts.selectors import author_posts
 
 from . import selectors, services
-from .forms import ProfileForm, RegisterForm
+from .forms import AccountDeleteForm, ProfileForm, RegisterForm
 from .middleware import landing_source
 
 PROFILE_POSTS_PER_PAGE = 10
@@ -75,6 +75,23 @@ def profile_edit(request):
             messages.success(request, "Profile saved.")
             return redirect("accounts:profile", username=request.user.username)
     return render(request, "accounts/profile_edit.html", {"form": form})
+
+
+@login_required
+def account_delete(request):
+    """The signed-in person deletes their own account (never anyone else's: there is no id to change)."""
+    form = AccountDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_delete(user=request.user, password=form.cleaned_data["password"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            logout(request)
+            messages.success(request, "Your account has been deleted. Goodbye.")
+            return redirect("feed:home")
+    communities = owned_communities_with_successors(owner=request.user)
+    return render(request, "accounts/account_delete.html", {"form": form, "owned_communities": communities})
 
 
 def _people(request, username, *, following: bool):

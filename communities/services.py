@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -11,7 +12,13 @@ from posts.models import Post
 from socialnet.errors import Conflict
 
 from .models import Community, Membership
-from .selectors import RESERVED_SLUGS, can_moderate, community_slug_suggest, membership_for
+from .selectors import (
+    RESERVED_SLUGS,
+    can_moderate,
+    community_slug_suggest,
+    membership_for,
+    owned_communities_with_successors,
+)
 
 Role = Membership.Role
 SLUG_TAKEN = "A community with this address already exists; choose another."
@@ -200,6 +207,40 @@ def ownership_transfer(*, actor, community: Community, new_owner) -> Membership:
         )
         _notify_role(actor=actor, user=new_owner, community=community, text=f"You now own {community.name}.")
     return membership
+
+
+def ownerships_hand_over(*, owner) -> None:
+    """Before the owner's account is deleted: each community they own passes to its successor
+    (owned_communities_with_successors), who is notified; a community with nobody else in it is deleted (posts
+    that former members left in it stay on their authors' profiles)."""
+    owned = owned_communities_with_successors(owner=owner)
+    if not owned:
+        return
+    inherited = [community for community in owned if community.successor is not None]
+    with transaction.atomic():
+        # The owner's rows go first: the database allows one owner per community at any moment.
+        Membership.objects.filter(user=owner, community__in=owned).delete()
+        if inherited:
+            successors = Q()
+            for community in inherited:
+                successors |= Q(community=community, user=community.successor)
+            Membership.objects.filter(successors).update(role=Role.OWNER)
+        for community in inherited:
+            activity_record(
+                actor=owner,
+                verb="ownership_transfer",
+                target=community,
+                context={"user_id": community.successor.pk, "reason": "account_delete"},
+            )
+            # No actor: the notification would go with the account that is being deleted.
+            notification_create(
+                recipient=community.successor,
+                actor=None,
+                verb="role",
+                target=community,
+                text=f"{owner.username} deleted their account; you now own {community.name}.",
+            )
+        Community.objects.filter(pk__in=[community.pk for community in owned if community.successor is None]).delete()
 
 
 def community_post_remove(*, actor, post: Post) -> Post:

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Value
+from django.db.models import Count, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils import timezone
@@ -131,3 +131,16 @@ def conversation_mark_read(*, user, conversation: Conversation) -> bool:
         Participant.objects.filter(pk=participant.pk).update(last_read_at=timezone.now())
         activity_record(actor=user, verb="message_read", target=conversation)
     return True
+
+
+def conversations_alone_delete(*, user) -> None:
+    """Before the user's account is deleted: conversations nobody else is left in go too (their participants and
+    messages cascade with the account; the conversation row would be left empty)."""
+    alone = (
+        Participant.objects.filter(conversation__participants__user=user)
+        .values("conversation")
+        .annotate(people=Count("id"))
+        .filter(people=1)
+        .values("conversation")
+    )
+    Conversation.objects.filter(pk__in=alone).delete()

@@ -233,6 +233,10 @@ MATRIX: dict[str, Decision] = {
         expect={"get": LOGGED_IN_200, "post": LOGGED_IN_302},
         data={"post": lambda w: {"display_name": "Renamed", "email": "renamed@mail.example", "gender": "female"}},
     ),
+    # Everyone deletes only their own account (no id in the address): "other" deletes carol, "staff" root.
+    "accounts:account_delete": Decision(
+        expect={"get": LOGGED_IN_200, "post": LOGGED_IN_302}, data={"post": lambda w: {"password": PASSWORD}}
+    ),
     "accounts:profile": Decision(kwargs=user_kw("alice"), expect={"get": ALL_200}),
     "accounts:followers": Decision(kwargs=user_kw("alice"), expect={"get": ALL_200}),
     "accounts:following": Decision(kwargs=user_kw("alice"), expect={"get": ALL_200}),
@@ -330,8 +334,8 @@ MATRIX: dict[str, Decision] = {
         data={"post": lambda w: {"username": "alice", "password": PASSWORD}},
     ),
     "api-me": Decision(
-        api=True, expect={"get": API_AUTH_200, "patch": API_AUTH_200},
-        data={"patch": lambda w: {"display_name": "Renamed"}},
+        api=True, expect={"get": API_AUTH_200, "patch": API_AUTH_200, "delete": E(401, 204, 204, 204)},
+        data={"patch": lambda w: {"display_name": "Renamed"}, "delete": lambda w: {"password": PASSWORD}},
     ),
     "api-user-list": Decision(api=True, query="q=a", expect={"get": API_ALL_200}),
     "api-user-detail": Decision(api=True, kwargs=user_kw("alice"), expect={"get": API_ALL_200}),

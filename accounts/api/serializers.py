@@ -92,3 +92,9 @@ class FollowStateSerializer(serializers.Serializer):
 
 class BlockStateSerializer(serializers.Serializer):
     blocking = serializers.BooleanField()
+
+
+class AccountDeleteSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        write_only=True, trim_whitespace=False, style={"input_type": "password"}, help_text="The current password."
+    )

@@ -1,6 +1,6 @@
 from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.pagination import PageNumberPagination
@@ -9,8 +9,10 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.middleware import landing_source
+from socialnet.api import DeleteWithBodySchema
 
 from .serializers import (
+    AccountDeleteSerializer,
     BlockStateSerializer,
     FollowStateSerializer,
     MeSerializer,
@@ -60,11 +62,12 @@ class TokenView(ObtainAuthToken):
 
 
 class MeView(generics.RetrieveUpdateAPIView):
-    """The signed-in user's account and profile."""
+    """The signed-in user's account and profile; DELETE deletes the account (confirmed by the current password)."""
 
     serializer_class = MeSerializer
     permission_classes = [permissions.IsAuthenticated]
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+    schema = DeleteWithBodySchema()
 
     def get_object(self):
         return selectors.user_get_with_profile(pk=self.request.user.pk)
@@ -75,6 +78,25 @@ class MeView(generics.RetrieveUpdateAPIView):
         data = dict(serializer.validated_data)
         services.profile_update(user=request.user, email=data.get("email"), **data.get("profile", {}))
         return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        request=AccountDeleteSerializer,
+        responses={
+            204: OpenApiResponse(description="The account and everything that goes with it are deleted."),
+            400: OpenApiResponse(description="Wrong or missing password (message under `password`); nothing deleted."),
+        },
+        description=(
+            "Delete the signed-in account, confirmed by the current password in the body. Its posts, comments, "
+            "likes, reposts, sent messages, follows, memberships and API tokens go with it; communities it owns "
+            "pass to their longest-standing moderator, else longest-standing member, or are deleted when nobody "
+            "else is in them."
+        ),
+    )
+    def delete(self, request):
+        serializer = AccountDeleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.account_delete(user=request.user, password=serializer.validated_data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class UserListView(generics.ListAPIView):

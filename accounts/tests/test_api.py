@@ -1,7 +1,9 @@
 import pytest
 from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from accounts.models import Block, Follow, User
+from accounts.tests.footprint import build_footprint, friend_state, leaver_rows
 from analytics.models import Activity
 from tests.factories import PASSWORD, BlockFactory, FollowFactory, TopicFactory, UserFactory
 
@@ -193,3 +195,48 @@ def test_token_login_is_locked_after_repeated_failures(api_client, user, setting
     response = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD})
     assert response.status_code in (400, 403, 429)
     assert not Token.objects.exists()
+
+
+def test_me_delete_with_the_password_deletes_the_account_and_its_token(api_client):
+    footprint = build_footprint()
+    leaver_id, before = footprint.leaver.pk, friend_state(footprint)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {footprint.token}")
+
+    response = api_client.delete("/api/v1/me/", {"password": PASSWORD}, format="json")
+
+    assert response.status_code == 204, response.content
+    assert not User.objects.filter(pk=leaver_id).exists()
+    assert leaver_rows(leaver_id) == dict.fromkeys(leaver_rows(leaver_id), 0)
+    assert friend_state(footprint) == before
+    assert api_client.get("/api/v1/me/").status_code == 401  # the token went with the account
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [({}, "This field is required."), ({"password": "not-my-password-1"}, "The password is not correct.")],
+)
+def test_me_delete_without_the_right_password_is_400_and_deletes_nothing(api_client, body, message):
+    footprint = build_footprint()
+    leaver_id, before = footprint.leaver.pk, leaver_rows(footprint.leaver.pk)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {footprint.token}")
+
+    response = api_client.delete("/api/v1/me/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"password": [message]}
+    assert leaver_rows(leaver_id) == before
+
+
+def test_me_delete_needs_authentication_and_there_is_no_deleting_other_users(api_client, auth_api_client, other_user):
+    assert api_client.delete("/api/v1/me/", {"password": PASSWORD}, format="json").status_code == 401
+    response = auth_api_client.delete(f"/api/v1/users/{other_user.username}/", {"password": PASSWORD}, format="json")
+    assert response.status_code == 405
+    assert User.objects.filter(pk=other_user.pk).exists()
+
+
+def test_me_delete_is_documented_with_its_password_body():
+    schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operation = schema["paths"]["/api/v1/me/"]["delete"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert schema["components"]["schemas"][body]["required"] == ["password"]
+    assert set(operation["responses"]) == {"204", "400"}

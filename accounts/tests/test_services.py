@@ -2,9 +2,13 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import Block, Follow, Profile, User
 from accounts.services import (
+    account_delete,
     block_add,
     block_remove,
     device_os_from_user_agent,
@@ -14,15 +18,36 @@ from accounts.services import (
     traffic_source_from,
     user_register,
 )
+from accounts.tests.footprint import build_footprint, friend_state, leaver_rows
 from analytics.models import Activity
+from communities.models import Community, Membership
+from communities.selectors import owned_communities_with_successors
+from messaging.models import Conversation
 from notifications.models import Notification
 from socialnet.errors import Conflict
-from tests.factories import PASSWORD, BlockFactory, FollowFactory, TopicFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    BlockFactory,
+    CommunityFactory,
+    ConversationFactory,
+    FollowFactory,
+    MembershipFactory,
+    MessageFactory,
+    ParticipantFactory,
+    PostFactory,
+    TopicFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 IPHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 ANDROID_UA = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36"
+
+
+Role = Membership.Role
+# Measured: see test_account_delete_query_count_does_not_grow_with_what_the_account_left.
+ACCOUNT_DELETE_MAX_QUERIES = 60
 
 
 def verbs(actor):
@@ -179,3 +204,101 @@ def test_login_signal_records_activity(client):
     assert verbs(user) == ["login"]
     user.refresh_from_db()
     assert user.last_login is not None
+
+
+# Deleting one's own account (account_delete, over user_delete)
+
+
+def test_account_delete_removes_the_account_and_what_it_left_but_not_the_friends_data(
+    django_capture_on_commit_callbacks,
+):
+    footprint = build_footprint()
+    leaver_id, before = footprint.leaver.pk, friend_state(footprint)
+    assert all(leaver_rows(leaver_id).values())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        account_delete(user=footprint.leaver, password=PASSWORD)
+
+    assert not User.objects.filter(pk=leaver_id).exists()
+    assert leaver_rows(leaver_id) == dict.fromkeys(leaver_rows(leaver_id), 0)
+    assert friend_state(footprint) == before
+    # The club passed to the friend, who is told; the 1:1 conversation stays for the friend.
+    assert Membership.objects.get(community=footprint.club, user=footprint.friend).role == Role.OWNER
+    notice = Notification.objects.get(recipient=footprint.friend, verb="role")
+    assert notice.actor_id is None and "you now own" in notice.text
+    assert list(footprint.chat.messages.values_list("text", flat=True)) == ["from the friend"]
+
+
+@pytest.mark.parametrize("password", ["", "wrong-password-1", PASSWORD.upper()])
+def test_account_delete_with_a_wrong_password_changes_nothing(password):
+    footprint = build_footprint()
+    leaver_id, before = footprint.leaver.pk, leaver_rows(footprint.leaver.pk)
+    with pytest.raises(ValidationError) as error:
+        account_delete(user=footprint.leaver, password=password)
+    assert error.value.message_dict == {"password": ["The password is not correct."]}
+    assert User.objects.filter(pk=leaver_id).exists() and leaver_rows(leaver_id) == before
+
+
+def test_owned_community_passes_to_the_longest_standing_moderator_then_member(user):
+    now = timezone.now()
+    first, second, third = (CommunityFactory(name=name, created_by=user) for name in ("First", "Second", "Third"))
+    for community in (first, second, third):
+        MembershipFactory(community=community, user=user, role=Role.OWNER, joined_at=now - timedelta(days=30))
+
+    def join(community, days_ago, **extra):
+        return MembershipFactory(community=community, joined_at=now - timedelta(days=days_ago), **extra).user
+
+    # First: a moderator beats a longer-standing member; of two moderators the earlier one wins.
+    join(first, 20)
+    early_mod = join(first, 10, role=Role.MODERATOR)
+    join(first, 5, role=Role.MODERATOR)
+    # Second: no moderator, so the longest-standing member; banned people never inherit.
+    join(second, 25, is_banned=True)
+    old_member = join(second, 15)
+    join(second, 3)
+    # Third: nobody but a banned user and the owner: the community goes, a former member's post stays.
+    banned = join(third, 12, is_banned=True)
+    stray_post = PostFactory(author=banned, community=third)
+
+    successors = {c.name: c.successor for c in owned_communities_with_successors(owner=user)}
+    assert successors == {"First": early_mod, "Second": old_member, "Third": None}
+
+    account_delete(user=user, password=PASSWORD)
+
+    owners = dict(Membership.objects.filter(role=Role.OWNER).values_list("community__name", "user_id"))
+    assert owners == {"First": early_mod.pk, "Second": old_member.pk}
+    assert not Community.objects.filter(pk=third.pk).exists()
+    stray_post.refresh_from_db()
+    assert stray_post.community_id is None
+    transfers = Activity.objects.filter(verb="ownership_transfer").values_list("actor_id", "context")
+    assert sorted(context["user_id"] for _, context in transfers) == sorted([early_mod.pk, old_member.pk])
+    assert {actor for actor, _ in transfers} == {None}  # the account is gone, the event stays
+
+
+def test_conversations_nobody_else_is_left_in_go_with_the_account(user, other_user):
+    alone = ConversationFactory()
+    ParticipantFactory(conversation=alone, user=user)
+    MessageFactory(conversation=alone, sender=user)
+    shared = ConversationFactory(is_group=True, title="trio", created_by=user)
+    for person in (user, other_user):
+        ParticipantFactory(conversation=shared, user=person)
+
+    account_delete(user=user, password=PASSWORD)
+
+    assert not Conversation.objects.filter(pk=alone.pk).exists()
+    shared.refresh_from_db()
+    assert shared.created_by_id is None
+    assert list(shared.participants.values_list("user_id", flat=True)) == [other_user.pk]
+
+
+def test_account_delete_query_count_does_not_grow_with_what_the_account_left():
+    """The cascade deletes row sets, never row by row: 5 times the posts, comments, likes... cost the same queries."""
+    counts = []
+    for n in (1, 5):
+        leaver = build_footprint(n).leaver
+        with CaptureQueriesContext(connection) as queries:
+            account_delete(user=leaver, password=PASSWORD)
+        counts.append(len(queries))
+    print(f"account_delete queries for 1x and 5x the footprint: {counts}")
+    assert counts[0] == counts[1], counts
+    assert counts[1] <= ACCOUNT_DELETE_MAX_QUERIES, counts

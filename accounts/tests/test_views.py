@@ -2,9 +2,11 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Block, Follow, User
+from accounts.tests.footprint import build_footprint, friend_state, leaver_rows
 from analytics.models import Activity
 from tests.factories import PASSWORD, BlockFactory, FollowFactory, MembershipFactory, PostFactory, UserFactory
 
@@ -193,3 +195,78 @@ def test_404_page_renders(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert b"Page not found" in response.content
+
+
+# Deleting one's own account
+
+
+def test_profile_settings_lead_to_the_account_deletion_page(client, user):
+    client.force_login(user)
+    response = client.get(reverse("accounts:profile_edit"))
+    assert reverse("accounts:account_delete").encode() in response.content
+
+
+def test_account_delete_page_says_who_inherits_each_owned_community(client):
+    footprint = build_footprint()
+    client.force_login(footprint.leaver)
+    response = client.get(reverse("accounts:account_delete"))
+    assert response.status_code == 200
+    owned = response.content.decode().split('id="owned-communities"')[1]
+    assert f"passes to {footprint.friend.username}" in owned and footprint.club.name in owned
+    assert User.objects.filter(pk=footprint.leaver.pk).exists()  # GET deletes nothing
+
+
+def test_account_delete_logs_out_deletes_and_says_goodbye(client):
+    footprint = build_footprint()
+    leaver_id, before = footprint.leaver.pk, friend_state(footprint)
+    client.force_login(footprint.leaver)
+    other_device = Client()
+    other_device.force_login(footprint.leaver)
+
+    response = client.post(reverse("accounts:account_delete"), {"password": PASSWORD}, follow=True)
+
+    assert response.redirect_chain == [(reverse("feed:home"), 302)]
+    assert b"Your account has been deleted" in response.content
+    assert not response.context["user"].is_authenticated
+    assert not User.objects.filter(pk=leaver_id).exists()
+    assert leaver_rows(leaver_id) == dict.fromkeys(leaver_rows(leaver_id), 0)
+    assert friend_state(footprint) == before
+    # Signed out everywhere: the settings page asks to log in again, here and on the other device.
+    for browser in (client, other_device):
+        response = browser.get(reverse("accounts:profile_edit"))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("password", ["", "not-my-password-1"])
+def test_account_delete_with_a_wrong_password_is_a_form_error_and_deletes_nothing(client, password):
+    footprint = build_footprint()
+    leaver_id, before = footprint.leaver.pk, leaver_rows(footprint.leaver.pk)
+    client.force_login(footprint.leaver)
+
+    response = client.post(reverse("accounts:account_delete"), {"password": password})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["password"]
+    assert leaver_rows(leaver_id) == before
+    assert int(client.session["_auth_user_id"]) == leaver_id
+
+
+def test_nobody_can_delete_someone_elses_account(client, user, other_user):
+    """There is no id in the address; a body naming someone else, or their password, deletes nobody else."""
+    other_user.set_password("others-own-password-7")
+    other_user.save(update_fields=["password"])
+    client.force_login(user)
+    url = reverse("accounts:account_delete")
+
+    response = client.post(url, {"password": "others-own-password-7", "username": other_user.username})
+    assert response.status_code == 200 and response.context["form"].errors["password"]
+    assert User.objects.filter(pk__in=[user.pk, other_user.pk]).count() == 2
+
+    client.post(url, {"password": PASSWORD, "username": other_user.username, "user": other_user.pk})
+    assert list(User.objects.values_list("pk", flat=True)) == [other_user.pk]
+
+
+def test_account_delete_requires_login_and_post(client, user):
+    response = client.post(reverse("accounts:account_delete"), {"password": PASSWORD})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+    assert User.objects.filter(pk=user.pk).exists()
