@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from rest_framework.authtoken.models import Token
 
+from analytics.models import Activity
 from analytics.rollups import impression_days, rollup_invalidate
 from analytics.services import activity_record
 from communities.services import ownerships_hand_over
@@ -218,6 +219,8 @@ def user_delete(*, user: User) -> None:
         rollup_invalidate(days=days)  # before any write (see its docstring)
         ownerships_hand_over(owner=user)
         conversations_alone_delete(user=user)
+        # Its actions stay counted, anonymous: the details they carried (a login's IP address) go.
+        Activity.objects.filter(actor=user).exclude(context={}).update(context={})
         user.delete()
 
 

@@ -16,6 +16,7 @@ from accounts.services import (
     follow_remove,
     profile_update,
     traffic_source_from,
+    user_login_record,
     user_register,
 )
 from accounts.tests.footprint import build_footprint, friend_state, leaver_rows
@@ -215,11 +216,18 @@ def test_account_delete_removes_the_account_and_what_it_left_but_not_the_friends
     footprint = build_footprint()
     leaver_id, before = footprint.leaver.pk, friend_state(footprint)
     assert all(leaver_rows(leaver_id).values())
+    user_login_record(user=footprint.leaver, ip_address="203.0.113.9")
+    actions = Activity.objects.filter(actor=footprint.leaver)
+    action_ids = set(actions.values_list("pk", flat=True))
 
     with django_capture_on_commit_callbacks(execute=True):
         account_delete(user=footprint.leaver, password=PASSWORD)
 
     assert not User.objects.filter(pk=leaver_id).exists()
+    # Its actions still count for analytics, with no actor and no details (the login's IP address).
+    kept = Activity.objects.filter(pk__in=action_ids)
+    assert kept.count() == len(action_ids) and not kept.exclude(actor=None).exists()
+    assert not kept.exclude(context={}).exists()
     assert leaver_rows(leaver_id) == dict.fromkeys(leaver_rows(leaver_id), 0)
     assert friend_state(footprint) == before
     # The club passed to the friend, who is told; the 1:1 conversation stays for the friend.
