@@ -217,10 +217,11 @@ def user_delete(*, user: User) -> None:
             PostView.objects.filter(post__author=user)
         )
         rollup_invalidate(days=days)  # before any write (see its docstring)
+        # Its actions stay counted, anonymous: the details they carried (a login's IP address) go. The hand-overs
+        # recorded next keep theirs (who now owns what).
+        Activity.objects.filter(actor=user).exclude(context={}).update(context={})
         ownerships_hand_over(owner=user)
         conversations_alone_delete(user=user)
-        # Its actions stay counted, anonymous: the details they carried (a login's IP address) go.
-        Activity.objects.filter(actor=user).exclude(context={}).update(context={})
         user.delete()
 
 

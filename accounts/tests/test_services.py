@@ -227,7 +227,8 @@ def test_account_delete_removes_the_account_and_what_it_left_but_not_the_friends
     # Its actions still count for analytics, with no actor and no details (the login's IP address).
     kept = Activity.objects.filter(pk__in=action_ids)
     assert kept.count() == len(action_ids) and not kept.exclude(actor=None).exists()
-    assert not kept.exclude(context={}).exists()
+    assert not kept.exclude(context={}).exists()  # the club's hand-over, recorded after, keeps who got it
+    assert Activity.objects.get(verb="ownership_transfer").context["user_id"] == footprint.friend.pk
     assert leaver_rows(leaver_id) == dict.fromkeys(leaver_rows(leaver_id), 0)
     assert friend_state(footprint) == before
     # The club passed to the friend, who is told; the 1:1 conversation stays for the friend.
