@@ -2,6 +2,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Su
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
+from accounts.models import User
 from accounts.selectors import blocked_user_ids
 from comments.models import Comment
 
@@ -45,3 +46,10 @@ def post_get(*, pk: int, viewer=None) -> Post:
 def author_posts(*, author, viewer=None) -> QuerySet[Post]:
     """Posts `author` wrote (on their wall and in communities), newest first."""
     return post_list(viewer=viewer).filter(author=author).order_by("-created_at", "-id")
+
+
+def post_likers(*, post: Post, viewer=None) -> QuerySet[User]:
+    """People who liked `post`, most recent like first, without anyone blocked between them and the viewer."""
+    qs = User.objects.filter(likes__post=post).select_related("profile").order_by("-likes__created_at", "-id")
+    hidden = blocked_user_ids(user=viewer)
+    return qs.exclude(pk__in=hidden) if hidden else qs

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/delete/", views.delete, name="delete"),
     path("<int:pk>/like/", views.like, name="like"),
+    path("<int:pk>/likes/", views.likes, name="likes"),
 ]

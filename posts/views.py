@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -10,11 +11,20 @@ from socialnet.errors import RateLimited
 from . import selectors, services
 from .forms import PostForm
 
+LIKERS_PER_PAGE = 30
+
 
 def detail(request, pk):
     post = selectors.post_get(pk=pk, viewer=request.user)
     services.post_view_record(user=request.user, post=post)
     return render(request, "posts/detail.html", {"post": post})
+
+
+def likes(request, pk):
+    post = selectors.post_get(pk=pk, viewer=request.user)
+    likers = selectors.post_likers(post=post, viewer=request.user)
+    page = Paginator(likers, LIKERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "posts/likes.html", {"post": post, "page": page})
 
 
 @login_required

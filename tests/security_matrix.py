@@ -23,6 +23,7 @@ from tests.factories import (
     CommunityFactory,
     ConversationFactory,
     ExperimentFactory,
+    LikeFactory,
     MembershipFactory,
     MessageFactory,
     ModelVersionFactory,
@@ -93,6 +94,7 @@ def build_world() -> World:
     post = PostFactory(author=alice, topic=topic, text=text("post"))
     bob_post = PostFactory(author=bob, topic=topic, text=text("bobpost"))
     RepostFactory(user=alice, post=bob_post, note=text("note"))
+    LikeFactory(user=bob, post=post)  # so the likers page shows a name
     comment = CommentFactory(post=post, author=alice, text=text("comment"))
     reply = CommentFactory(post=post, author=bob, parent=comment, text=text("reply"))
     community = CommunityFactory(
@@ -251,6 +253,7 @@ MATRIX: dict[str, Decision] = {
     ),
     "posts:delete": Decision(kwargs=post_kw, expect={"get": E(LOGIN, 403, 200, 403), "post": E(LOGIN, 403, 302, 403)}),
     "posts:like": Decision(kwargs=post_kw, expect={"get": E(405, 405, 405, 405), "post": LOGGED_IN_302}),
+    "posts:likes": Decision(kwargs=post_kw, expect={"get": ALL_200}),
     # Communities (HTML)
     "communities:list": Decision(expect={"get": ALL_200}),
     "communities:create": Decision(

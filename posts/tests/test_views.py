@@ -3,7 +3,16 @@ from django.urls import reverse
 
 from analytics.models import Activity
 from posts.models import Like, Post, PostView
-from tests.factories import BlockFactory, CommentFactory, CommunityFactory, MembershipFactory, PostFactory, TopicFactory
+from tests.factories import (
+    BlockFactory,
+    CommentFactory,
+    CommunityFactory,
+    LikeFactory,
+    MembershipFactory,
+    PostFactory,
+    TopicFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +122,31 @@ def test_like_without_javascript_redirects_back(auth_client, user):
     response = auth_client.post(reverse("posts:like", args=[post.pk]), {"next": "https://evil.example/"})
     assert response.url == reverse("posts:detail", args=[post.pk])
     assert Like.objects.count() == 1
+
+
+def test_likes_page_lists_who_liked_newest_first_without_blocked_people(client, user, django_assert_max_num_queries):
+    post = PostFactory()
+    first, second, blocked = (UserFactory() for _ in range(3))
+    for liker in (first, second, blocked):
+        LikeFactory(post=post, user=liker)
+    BlockFactory(blocker=blocked, blocked=user)
+    url = reverse("posts:likes", args=[post.pk])
+
+    client.force_login(user)
+    with django_assert_max_num_queries(9):  # constant: no query per liker
+        response = client.get(url)
+    assert response.status_code == 200
+    shown = [liker.username for liker in response.context["page"]]
+    assert shown == [second.username, first.username]
+    assert f'href="{reverse("accounts:profile", args=[first.username])}"' in response.content.decode()
+
+    detail = client.get(reverse("posts:detail", args=[post.pk])).content.decode()
+    assert f'href="{url}"' in detail  # the post page links to its likers
+
+
+def test_likes_page_of_a_hidden_post_is_404(auth_client, user):
+    removed = PostFactory(removed_at="2026-01-01T00:00:00Z")
+    assert auth_client.get(reverse("posts:likes", args=[removed.pk])).status_code == 404
+    blocker = UserFactory()
+    BlockFactory(blocker=blocker, blocked=user)
+    assert auth_client.get(reverse("posts:likes", args=[PostFactory(author=blocker).pk])).status_code == 404
