@@ -67,10 +67,16 @@ def message_list(*, conversation: Conversation) -> QuerySet[Message]:
     return Message.objects.filter(conversation=conversation).select_related("sender").order_by("created_at", "id")
 
 
-def latest_messages(*, conversation: Conversation, limit: int = 50) -> list[Message]:
-    """The newest `limit` messages, oldest first (the order a conversation page shows them)."""
-    newest = message_list(conversation=conversation).order_by("-created_at", "-id")[:limit]
-    return list(reversed(newest))
+def latest_messages(
+    *, conversation: Conversation, limit: int = 50, before: int | None = None
+) -> tuple[list[Message], bool]:
+    """The newest `limit` messages (before message id `before`, if given), oldest first (the order a conversation
+    page shows them), and whether earlier ones exist."""
+    messages = message_list(conversation=conversation)
+    if before is not None:
+        messages = messages.filter(pk__lt=before)
+    newest = list(messages.order_by("-created_at", "-id")[: limit + 1])
+    return list(reversed(newest[:limit])), len(newest) > limit
 
 
 def unread_conversation_count(*, user) -> int:

@@ -65,11 +65,14 @@ def group_create(request):
     return render(request, "messaging/group_form.html", {"form": form}, status=status)
 
 
-def _conversation_page(request, conversation, form, status=200):
-    messages = selectors.latest_messages(conversation=conversation)
+def _conversation_page(request, conversation, form, status=200, before: int | None = None):
+    """The latest messages with the form and the poller, or (with `before`) an earlier page to read back through."""
+    messages, has_earlier = selectors.latest_messages(conversation=conversation, before=before)
     context = {
         "conversation": conversation,
         "chat_messages": messages,
+        "has_earlier": has_earlier,
+        "is_earlier_page": before is not None,
         "last_id": messages[-1].pk if messages else 0,
         "form": form,
         "poll_seconds": POLL_SECONDS,
@@ -77,19 +80,24 @@ def _conversation_page(request, conversation, form, status=200):
     return render(request, "messaging/detail.html", context, status=status)
 
 
+def _message_id(source, name: str) -> int | None:
+    try:
+        return max(int(source.get(name, 0)), 0)
+    except ValueError:
+        return None
+
+
 @login_required
 @require_GET
 def detail(request, pk):
     conversation = _my_conversation(request, pk)
+    before = None
+    if "before" in request.GET:
+        before = _message_id(request.GET, "before")
+        if before is None:
+            return HttpResponseBadRequest("before must be a message id")
     services.conversation_mark_read(user=request.user, conversation=conversation)
-    return _conversation_page(request, conversation, MessageForm())
-
-
-def _after_id(request, source) -> int | None:
-    try:
-        return max(int(source.get("after", 0)), 0)
-    except ValueError:
-        return None
+    return _conversation_page(request, conversation, MessageForm(), before=before)
 
 
 def _new_messages(request, conversation, after: int, form=None):
@@ -111,7 +119,7 @@ def _new_messages(request, conversation, after: int, form=None):
 @require_GET
 def messages_after(request, pk):
     conversation = _my_conversation(request, pk)
-    after = _after_id(request, request.GET)
+    after = _message_id(request.GET, "after")
     if after is None:
         return HttpResponseBadRequest("after must be a message id")
     return _new_messages(request, conversation, after)
@@ -132,7 +140,7 @@ def send(request, pk):
     else:
         form = MessageForm()
     if request.headers.get("HX-Request"):
-        after = _after_id(request, request.POST)
+        after = _message_id(request.POST, "after")
         if after is None:
             return HttpResponseBadRequest("after must be a message id")
         return _new_messages(request, conversation, after, form=form)

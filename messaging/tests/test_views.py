@@ -4,7 +4,7 @@ from django.urls import reverse
 from analytics.models import Activity
 from messaging.models import Conversation, Message
 from messaging.services import conversation_get_or_create_direct, message_send
-from tests.factories import BlockFactory, UserFactory
+from tests.factories import BlockFactory, MessageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +88,25 @@ def test_conversation_page_query_count_does_not_grow(client, user, other_user, d
         message_send(sender=user, conversation=direct, text=f"more {number}")
     with django_assert_num_queries(len(few.captured_queries)):
         assert client.get(url).content.decode().count('class="chat-message') == 11
+
+
+def test_earlier_messages_are_reachable_page_by_page(client, user, other_user, direct):
+    texts = [f"message number {number:03}" for number in range(55)]
+    for text in texts:
+        MessageFactory(conversation=direct, sender=other_user, text=text)
+    url = reverse("messaging:detail", args=[direct.pk])
+    body = login(client, user).get(url).content.decode()
+    assert body.count('class="chat-message') == 50 and texts[5] in body and texts[4] not in body
+    oldest_shown = Message.objects.get(text=texts[5])
+    assert f'href="?before={oldest_shown.pk}"' in body
+
+    response = client.get(url, {"before": oldest_shown.pk})
+    earlier = response.content.decode()
+    assert response.status_code == 200 and earlier.count('class="chat-message') == 5
+    assert texts[0] in earlier and texts[5] not in earlier
+    assert "?before=" not in earlier and "message-poller" not in earlier  # the first page; no live appends here
+    assert f'href="{url}"' in earlier  # back to the latest messages
+    assert client.get(url, {"before": "x"}).status_code == 400
 
 
 def test_send_without_javascript_redirects(client, user, other_user, direct):
