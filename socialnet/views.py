@@ -1,6 +1,12 @@
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
+
+
+def csrf_failure(request, reason=""):
+    """A refused form (no or stale CSRF token) as a site page; rendered with the request, so the header is right."""
+    return render(request, "403_csrf.html", status=403)
 
 
 def healthz(request):

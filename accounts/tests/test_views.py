@@ -197,6 +197,21 @@ def test_404_page_renders(client):
     assert b"Page not found" in response.content
 
 
+def test_403_page_is_a_site_page_that_says_why(client):
+    client.force_login(UserFactory())
+    response = client.get(reverse("posts:edit", args=[PostFactory().pk]))  # someone else's post
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert 'class="topbar"' in body and "Only the author can change this post." in body  # the reason, in the layout
+
+
+def test_csrf_failure_page_is_a_site_page_that_says_what_to_do():
+    response = Client(enforce_csrf_checks=True).post(reverse("accounts:login"), {"username": "x", "password": "y"})
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert 'class="topbar"' in body and "reload the page" in body
+
+
 # Deleting one's own account
 
 
