@@ -73,6 +73,13 @@ def test_staff_sees_dashboard_and_experiment_results(page, live_server):
     assert _chart_drawn(page, "chart-experiment")
     assert page.locator("text=Treatment minus control").is_visible()
 
+    # On a phone (375 px) charts and tables fit the screen (wide tables scroll inside their card), not the page.
+    page.set_viewport_size({"width": 375, "height": 800})
+    for url in [reverse("analytics:dashboard"), reverse("analytics:experiment_results", args=[experiment.pk])]:
+        page.goto(live_server.url + url)
+        page.wait_for_function("() => window.Chart && Chart.getChart(document.querySelector('canvas[data-chart]'))")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, url
+
 
 def test_non_staff_is_refused_in_the_browser(page, live_server):
     _log_in(page, live_server, UserFactory())
