@@ -6,7 +6,7 @@ from accounts.models import User
 from accounts.selectors import blocked_user_ids
 from comments.models import Comment
 
-from .models import Like, Post
+from .models import Like, Post, Repost
 
 
 def count_of(model, field: str = "post"):
@@ -26,7 +26,10 @@ def post_list(*, viewer=None) -> QuerySet[Post]:
         hidden = blocked_user_ids(user=viewer)
         if hidden:
             qs = qs.exclude(author_id__in=hidden)
-        qs = qs.annotate(liked_by_me=Exists(Like.objects.filter(post=OuterRef("pk"), user=viewer)))
+        qs = qs.annotate(
+            liked_by_me=Exists(Like.objects.filter(post=OuterRef("pk"), user=viewer)),
+            reposted_by_me=Exists(Repost.objects.filter(post=OuterRef("pk"), user=viewer)),
+        )
     return qs
 
 

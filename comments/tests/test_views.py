@@ -231,6 +231,18 @@ def test_repost_page_and_undo(auth_client, user):
     assert not Repost.objects.exists()
 
 
+def test_post_cards_show_my_reposts_as_reposted_with_undo(auth_client, user):
+    reposted, other = PostFactory(), PostFactory()
+    RepostFactory(user=user, post=reposted)
+    unrepost_url = reverse("comments:unrepost", args=[reposted.pk])
+    pages = [reverse("posts:detail", args=[reposted.pk]), reverse("accounts:profile", args=[reposted.author.username])]
+    for page in pages:
+        card = auth_client.get(page).content.decode().split(f'id="post-{reposted.pk}"')[1].split("</article>")[0]
+        assert "Reposted" in card and f'action="{unrepost_url}"' in card and "Repost</a>" not in card
+    card = auth_client.get(reverse("posts:detail", args=[other.pk])).content.decode()
+    assert "Repost</a>" in card and "Reposted" not in card
+
+
 def test_repost_refusals_show_errors(auth_client, user):
     response = auth_client.post(reverse("comments:repost", args=[PostFactory(author=user).pk]), {"note": ""})
     assert response.status_code == 400 and "own post" in response.content.decode()
