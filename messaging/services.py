@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.selectors import blocked_user_ids, is_blocked_between
 from analytics.services import activity_record
 from notifications.models import Notification
-from notifications.services import notification_create
+from notifications.services import notification_create, notification_mark_read_about
 from socialnet.ratelimit import rate_limit_hit
 
 from .models import GROUP_MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, Conversation, Message, Participant
@@ -129,6 +129,7 @@ def conversation_mark_read(*, user, conversation: Conversation) -> bool:
         return False
     with transaction.atomic():
         Participant.objects.filter(pk=participant.pk).update(last_read_at=timezone.now())
+        notification_mark_read_about(user=user, target=conversation)  # "sent you a message" is seen now too
         activity_record(actor=user, verb="message_read", target=conversation)
     return True
 

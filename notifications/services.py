@@ -44,3 +44,11 @@ def notification_mark_all_read(*, user) -> int:
         if count:
             activity_record(actor=user, verb="notification_read_all", context={"count": count})
     return count
+
+
+def notification_mark_read_about(*, user, target: models.Model) -> int:
+    """Mark the user's unread notifications about `target` read, once the user has seen it (e.g. a conversation
+    read); the caller records that reading as its own activity. Returns how many there were."""
+    return Notification.objects.filter(
+        recipient=user, target_type=target._meta.model_name, target_id=target.pk, read_at__isnull=True
+    ).update(read_at=timezone.now())

@@ -229,6 +229,21 @@ def test_inbox_orders_by_latest_message_and_shows_the_last_one(user):
     assert inbox[0].others(user) == [first]
 
 
+def test_reading_a_conversation_marks_its_message_notifications_read(
+    user, other_user, django_capture_on_commit_callbacks
+):
+    direct, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    elsewhere, _ = conversation_get_or_create_direct(user=user, other=UserFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        message_send(sender=other_user, conversation=direct, text="one")
+        message_send(sender=elsewhere.others(user)[0], conversation=elsewhere, text="two")
+    assert Notification.objects.filter(recipient=user, read_at__isnull=True).count() == 2
+
+    conversation_mark_read(user=user, conversation=direct)
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    assert [n.target_id for n in unread] == [elsewhere.pk]  # only the conversation that was read
+
+
 def test_unread_conversation_count_is_one_query(user, other_user, django_assert_num_queries):
     for _ in range(3):
         conversation, _ = conversation_get_or_create_direct(user=user, other=UserFactory())
