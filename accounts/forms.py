@@ -40,6 +40,10 @@ class ProfileForm(forms.ModelForm):
         model = Profile
         fields = ["display_name", "bio", "gender", "birth_date", "country", "city", "occupation", "interests"]
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {
+            "gender": "Only you see this; it helps pick posts for you.",
+            "birth_date": "Others see your age, never the date.",
+        }
 
     def clean_birth_date(self):
         birth_date = self.cleaned_data["birth_date"]

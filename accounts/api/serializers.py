@@ -3,7 +3,9 @@ from rest_framework import serializers
 from accounts.models import Profile, User
 from posts.models import Topic
 
-PRIVATE_PROFILE_FIELDS = ("os", "source")
+SIGNUP_METADATA_FIELDS = ("os", "source")
+# Only the owner sees these; others see what the profile page shows (the age, not the birth date).
+PRIVATE_PROFILE_FIELDS = ("gender", "birth_date", *SIGNUP_METADATA_FIELDS)
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -27,13 +29,13 @@ class ProfileSerializer(serializers.ModelSerializer):
             "city",
             "occupation",
             "interests",
-            *PRIVATE_PROFILE_FIELDS,
+            *SIGNUP_METADATA_FIELDS,
         ]
-        read_only_fields = ["age", *PRIVATE_PROFILE_FIELDS]
+        read_only_fields = ["age", *SIGNUP_METADATA_FIELDS]
 
 
 class PublicProfileSerializer(ProfileSerializer):
-    """What anyone may see of a profile: no sign-up metadata."""
+    """What anyone may see of a profile: no birth date, gender or sign-up metadata."""
 
     class Meta(ProfileSerializer.Meta):
         fields = [name for name in ProfileSerializer.Meta.fields if name not in PRIVATE_PROFILE_FIELDS]

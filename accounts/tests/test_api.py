@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -117,6 +119,18 @@ def test_user_detail_never_exposes_email_or_signup_metadata(auth_api_client, oth
     assert body["username"] == other_user.username
     assert "email" not in body
     assert "os" not in body["profile"] and "source" not in body["profile"]
+
+
+def test_user_detail_shows_age_like_the_profile_page_but_not_birth_date_or_gender(api_client, auth_api_client, user):
+    other = UserFactory()
+    other.profile.birth_date, other.profile.gender = date(1990, 5, 17), "female"
+    other.profile.save()
+    for client in (api_client, auth_api_client):
+        profile = client.get(f"/api/v1/users/{other.username}/").json()["profile"]
+        assert profile["age"] == other.profile.age
+        assert "birth_date" not in profile and "gender" not in profile
+    mine = auth_api_client.get("/api/v1/me/").json()["profile"]
+    assert "birth_date" in mine and mine["gender"] == user.profile.gender  # the owner still sees and edits them
 
 
 def test_user_search_and_blocked_users_hidden(auth_api_client, user, django_assert_max_num_queries):

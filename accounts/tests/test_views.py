@@ -212,6 +212,12 @@ def test_csrf_failure_page_is_a_site_page_that_says_what_to_do():
     assert 'class="topbar"' in body and "reload the page" in body
 
 
+def test_profile_form_says_who_sees_gender_and_birth_date(client):
+    client.force_login(UserFactory())
+    body = client.get(reverse("accounts:profile_edit")).content.decode()
+    assert "Only you see this" in body and "Others see your age, never the date." in body
+
+
 # Deleting one's own account
 
 
