@@ -63,6 +63,15 @@ def following_list(*, user) -> QuerySet[User]:
     )
 
 
+def blocked_list(*, user) -> QuerySet[User]:
+    """People `user` blocked, most recent first (the only place they can still be found, to unblock them)."""
+    return (
+        User.objects.filter(blocked_by_set__blocker=user)
+        .select_related("profile")
+        .order_by("-blocked_by_set__created_at", "-id")
+    )
+
+
 def follow_counts(*, user) -> dict[str, int]:
     """Followers and following counts of one user in one query."""
     return User.objects.filter(pk=user.pk).aggregate(
@@ -84,4 +93,3 @@ def relationship(*, viewer, user) -> dict[str, bool]:
         .values("is_following", "is_blocking", "is_blocked_by")
         .get()
     )
-

@@ -28,6 +28,7 @@ urlpatterns = [
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("settings/profile/", views.profile_edit, name="profile_edit"),
     path("settings/delete/", views.account_delete, name="account_delete"),
+    path("settings/blocked/", views.blocked, name="blocked"),
     path("u/<str:username>/", views.profile, name="profile"),
     path("u/<str:username>/followers/", views.followers, name="followers"),
     path("u/<str:username>/following/", views.following, name="following"),

@@ -110,6 +110,12 @@ def following(request, username):
     return _people(request, username, following=True)
 
 
+@login_required
+def blocked(request):
+    page = Paginator(selectors.blocked_list(user=request.user), PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "accounts/blocked.html", {"page": page})
+
+
 def _relationship_changed(request, person, template: str):
     """htmx swaps in the updated button; without JavaScript, back to the profile."""
     if request.headers.get("HX-Request"):

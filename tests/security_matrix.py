@@ -239,6 +239,7 @@ MATRIX: dict[str, Decision] = {
     "accounts:account_delete": Decision(
         expect={"get": LOGGED_IN_200, "post": LOGGED_IN_302}, data={"post": lambda w: {"password": PASSWORD}}
     ),
+    "accounts:blocked": Decision(expect={"get": LOGGED_IN_200}),
     "accounts:profile": Decision(kwargs=user_kw("alice"), expect={"get": ALL_200}),
     "accounts:followers": Decision(kwargs=user_kw("alice"), expect={"get": ALL_200}),
     "accounts:following": Decision(kwargs=user_kw("alice"), expect={"get": ALL_200}),

@@ -218,6 +218,30 @@ def test_profile_form_says_who_sees_gender_and_birth_date(client):
     assert "Only you see this" in body and "Others see your age, never the date." in body
 
 
+def test_blocked_people_page_lists_whom_i_blocked_with_unblock(client, django_assert_max_num_queries):
+    me, blocked, blocker = UserFactory(), UserFactory(), UserFactory()
+    BlockFactory(blocker=me, blocked=blocked)
+    BlockFactory(blocker=blocker, blocked=me)  # someone who blocked me stays invisible
+    client.force_login(me)
+    assert reverse("accounts:blocked") in client.get(reverse("accounts:profile", args=[me.username])).content.decode()
+
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("accounts:blocked"))
+    assert [person.username for person in response.context["page"]] == [blocked.username]
+    body = response.content.decode()
+    assert blocker.username not in body
+    assert f'action="{reverse("accounts:block", args=[blocked.username])}"' in body and 'value="unblock"' in body
+
+    client.post(reverse("accounts:block", args=[blocked.username]), {"action": "unblock"})
+    assert not Block.objects.filter(blocker=me).exists()
+    assert client.get(reverse("accounts:blocked")).context["page"].paginator.count == 0
+
+
+def test_blocked_people_page_needs_login(client):
+    response = client.get(reverse("accounts:blocked"))
+    assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
+
+
 # Deleting one's own account
 
 
