@@ -174,3 +174,14 @@ def test_list_searches_and_filters_by_topic(client):
     assert b"Chess lovers" in response.content and b"Film club" not in response.content
     response = client.get("/communities/", {"topic": "movie"})
     assert b"Film club" in response.content and b"Chess lovers" not in response.content
+
+
+def test_members_page_asks_before_handing_over_ownership_or_banning(community_world):
+    body = client_for(community_world["users"]["owner"]).get("/communities/chess/members/").content.decode()
+
+    def form_tag(action):
+        return body.split(f'action="/communities/chess/{action}/"')[1].split(">")[0]
+
+    assert 'hx-confirm="Make @' in form_tag("transfer") and "You will become a moderator." in form_tag("transfer")
+    assert 'hx-confirm="Ban @' in form_tag("ban")
+    assert "hx-confirm" not in form_tag("moderator_add")
