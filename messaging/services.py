@@ -12,6 +12,7 @@ from accounts.selectors import blocked_user_ids, is_blocked_between
 from analytics.services import activity_record
 from notifications.models import Notification
 from notifications.services import notification_create, notification_mark_read_about
+from socialnet.errors import Conflict
 from socialnet.ratelimit import rate_limit_hit
 
 from .models import GROUP_MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, Conversation, Message, Participant
@@ -145,3 +146,18 @@ def conversations_alone_delete(*, user) -> None:
         .values("conversation")
     )
     Conversation.objects.filter(pk__in=alone).delete()
+
+
+def conversation_leave(*, user, conversation: Conversation) -> None:
+    """Leave a group: it drops out of the user's inbox and new messages no longer reach them. A 1:1 conversation
+    cannot be left (blocking is the way to stop one)."""
+    participant = participant_for(user=user, conversation=conversation)
+    if participant is None:
+        raise Http404
+    if not conversation.is_group:
+        raise Conflict("A conversation between two people cannot be left; block the person to stop it.")
+    with transaction.atomic():
+        participant.delete()
+        activity_record(actor=user, verb="conversation_leave", target=conversation)
+        if not conversation.participants.exists():  # the last one out: nobody can read it any more
+            conversation.delete()

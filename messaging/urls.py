@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/send/", views.send, name="send"),
     path("<int:pk>/messages/", views.messages_after, name="messages_after"),
+    path("<int:pk>/leave/", views.leave, name="leave"),
 ]

@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -6,7 +7,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from socialnet.errors import RateLimited
+from socialnet.errors import Conflict, RateLimited
 
 from . import selectors, services
 from .forms import GroupForm, MessageForm
@@ -147,3 +148,16 @@ def send(request, pk):
     if form.errors:
         return _conversation_page(request, conversation, form, status=400)
     return redirect("messaging:detail", pk=conversation.pk)
+
+
+@login_required
+@require_POST
+def leave(request, pk):
+    conversation = _my_conversation(request, pk)
+    try:
+        services.conversation_leave(user=request.user, conversation=conversation)
+    except Conflict as error:
+        messages.error(request, str(error))
+        return redirect("messaging:detail", pk=conversation.pk)
+    messages.success(request, f"You left {conversation.title}.")
+    return redirect("messaging:inbox")

@@ -293,6 +293,8 @@ MATRIX: dict[str, Decision] = {
         kwargs=chat_kw, expect={"post": E(LOGIN, 404, 302, 404)}, data={"post": lambda w: {"text": "hello"}}
     ),
     "messaging:messages_after": Decision(kwargs=chat_kw, expect={"get": PRIVATE_HTML}),
+    # The world's conversation is 1:1: the owner is refused with a message (302), others get 404.
+    "messaging:leave": Decision(kwargs=chat_kw, expect={"post": E(LOGIN, 404, 302, 404)}),
     # Comments and reposts (HTML)
     "comments:post_comments": Decision(kwargs=lambda w: {"post_id": w.post.pk}, expect={"get": E(302, 302, 302, 302)}),
     "comments:create": Decision(

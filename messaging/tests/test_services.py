@@ -11,10 +11,12 @@ from messaging.selectors import conversation_list, unread_conversation_count
 from messaging.services import (
     conversation_create_group,
     conversation_get_or_create_direct,
+    conversation_leave,
     conversation_mark_read,
     message_send,
 )
 from notifications.models import Notification
+from socialnet.errors import Conflict
 from tests.factories import BlockFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -250,3 +252,26 @@ def test_unread_conversation_count_is_one_query(user, other_user, django_assert_
         message_send(sender=conversation.others(user)[0], conversation=conversation, text="hi")
     with django_assert_num_queries(1):
         assert unread_conversation_count(user=user) == 3
+
+
+def test_leaving_a_group_removes_it_from_the_inbox_and_stops_new_messages(user, other_user):
+    third = UserFactory()
+    group = conversation_create_group(creator=other_user, participants=[user, third], title="Team")
+    conversation_leave(user=user, conversation=group)
+    assert not Participant.objects.filter(conversation=group, user=user).exists()
+    assert list(conversation_list(user=user)) == []
+    assert Activity.objects.filter(actor=user, verb="conversation_leave", target_id=group.pk).exists()
+    message_send(sender=other_user, conversation=group, text="still here?")
+    assert unread_conversation_count(user=user) == 0 and unread_conversation_count(user=third) == 1
+    with pytest.raises(Http404):  # no longer a participant
+        conversation_leave(user=user, conversation=group)
+    conversation_leave(user=other_user, conversation=group)
+    conversation_leave(user=third, conversation=group)
+    assert not Conversation.objects.filter(pk=group.pk).exists()  # the last one out takes it along
+
+
+def test_a_direct_conversation_cannot_be_left(user, other_user):
+    direct, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    with pytest.raises(Conflict):
+        conversation_leave(user=user, conversation=direct)
+    assert Participant.objects.filter(conversation=direct).count() == 2

@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from analytics.models import Activity
-from messaging.models import Conversation, Message
-from messaging.services import conversation_get_or_create_direct, message_send
+from messaging.models import Conversation, Message, Participant
+from messaging.services import conversation_create_group, conversation_get_or_create_direct, message_send
 from tests.factories import BlockFactory, MessageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +107,24 @@ def test_earlier_messages_are_reachable_page_by_page(client, user, other_user, d
     assert "?before=" not in earlier and "message-poller" not in earlier  # the first page; no live appends here
     assert f'href="{url}"' in earlier  # back to the latest messages
     assert client.get(url, {"before": "x"}).status_code == 400
+
+
+def test_leave_button_only_on_groups_and_leaving_goes_back_to_the_inbox(client, user, other_user, direct):
+    group = conversation_create_group(creator=other_user, participants=[user, UserFactory()], title="Team")
+    leave_url = reverse("messaging:leave", args=[group.pk])
+    login(client, user)
+    assert f'action="{leave_url}"' in client.get(reverse("messaging:detail", args=[group.pk])).content.decode()
+    direct_page = client.get(reverse("messaging:detail", args=[direct.pk])).content.decode()
+    assert reverse("messaging:leave", args=[direct.pk]) not in direct_page
+
+    response = client.post(leave_url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("messaging:inbox")
+    assert "You left Team." in response.content.decode()
+    assert client.get(reverse("messaging:detail", args=[group.pk])).status_code == 404
+
+    response = client.post(reverse("messaging:leave", args=[direct.pk]), follow=True)
+    assert "cannot be left" in response.content.decode()
+    assert Participant.objects.filter(conversation=direct).count() == 2
 
 
 def test_send_without_javascript_redirects(client, user, other_user, direct):
