@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,6 +16,15 @@ from .middleware import landing_source
 
 PROFILE_POSTS_PER_PAGE = 10
 PEOPLE_PER_PAGE = 30
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout, then a note on the page it lands on (the message outlives the flushed session in a cookie)."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are logged out.")
+        return response
 
 
 def register(request):

@@ -68,8 +68,9 @@ def test_login_form_and_logout(client, user):
     response = client.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302
     assert Activity.objects.filter(actor=user, verb="login").count() == 1
-    response = client.post(reverse("accounts:logout"))
-    assert response.status_code == 302
+    response = client.post(reverse("accounts:logout"), follow=True)
+    assert response.redirect_chain == [(reverse("feed:home"), 302)]
+    assert "You are logged out." in response.content.decode()  # the landing page says what happened
     assert "_auth_user_id" not in client.session
 
 
