@@ -1,6 +1,8 @@
 import re
 
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -190,6 +192,14 @@ def test_followers_and_following_pages(client, django_assert_max_num_queries):
         response = client.get(reverse("accounts:followers", args=[star.username]))
     assert len(response.context["page"]) == 3
     assert client.get(reverse("accounts:following", args=[star.username])).context["page"].paginator.count == 0
+
+
+def test_pages_name_an_icon_that_exists(client):
+    """Without one every page load asked for /favicon.ico and logged a 404."""
+    body = client.get(reverse("feed:home")).content.decode()
+    href = re.search(r'<link rel="icon" href="([^"]+)"', body).group(1)
+    assert href.startswith(settings.STATIC_URL)
+    assert finders.find(href.removeprefix(settings.STATIC_URL))
 
 
 def test_404_page_renders(client):
