@@ -1,12 +1,12 @@
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.selectors import user_get_visible
 from socialnet.errors import Conflict, RateLimited
 
 from . import selectors, services
@@ -33,7 +33,9 @@ def inbox(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def start(request, username):
-    other = get_object_or_404(get_user_model(), username__iexact=username, is_active=True)
+    other = user_get_visible(username=username, viewer=request.user)  # 404 for someone who blocked the viewer
+    if not other.is_active:
+        raise Http404
     error = ""
     if request.method == "POST":
         try:

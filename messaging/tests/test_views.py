@@ -192,6 +192,15 @@ def test_start_with_blocked_user_shows_error(client, user, other_user):
     assert not Conversation.objects.exists()
 
 
+def test_start_with_someone_who_blocked_me_is_404_like_their_profile(client, user, other_user):
+    BlockFactory(blocker=other_user, blocked=user)
+    login(client, user)
+    assert client.get(reverse("accounts:profile", args=[other_user.username])).status_code == 404
+    assert client.get(reverse("messaging:start", args=[other_user.username])).status_code == 404
+    assert client.post(reverse("messaging:start", args=[other_user.username])).status_code == 404
+    assert not Conversation.objects.exists()
+
+
 def test_start_with_unknown_user_is_404(client, user):
     assert login(client, user).post(reverse("messaging:start", args=["nobody-here"])).status_code == 404
 
