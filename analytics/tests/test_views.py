@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -143,6 +144,13 @@ def test_experiment_results_page_and_csv(client, staff_user):
     assert rows[0][:3] == ["section", "group/metric", "users"]
     assert [r[1] for r in rows if r[0] == "group"] == [CONTROL, TREATMENT]
     assert [r[1] for r in rows if r[0] == "comparison"][1:] == ["hitrate@5", "CTR"]
+
+
+def test_experiment_results_without_traffic_show_dashes_not_nan(client, staff_user):
+    client.force_login(staff_user)
+    experiment = ExperimentFactory(started_at=timezone.now() - timedelta(hours=2))
+    html = client.get(reverse("analytics:experiment_results", args=[experiment.pk])).content.decode()
+    assert not re.search(r"\bnan\b", html) and "— [—, —]" in html
 
 
 def test_experiment_results_warns_on_sample_ratio_mismatch(client, staff_user):
