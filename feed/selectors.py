@@ -49,10 +49,12 @@ def random_recent_posts(*, viewer, exclude_post_ids: set[int], count: int, rng: 
 
 
 def latest_posts(*, viewer, before: tuple[datetime, int] | None, count: int) -> QuerySet[Post]:
-    """Newest first, from people the viewer follows and communities they belong to (keyset-paginated)."""
+    """Newest first, from the viewer, people they follow and communities they belong to (keyset-paginated)."""
     followees = Follow.objects.filter(follower=viewer).values("followee_id")
     communities = Membership.objects.filter(user=viewer, is_banned=False).values("community_id")
-    qs = post_list(viewer=viewer).filter(Q(author_id__in=followees) | Q(community_id__in=communities))
+    qs = post_list(viewer=viewer).filter(
+        Q(author=viewer) | Q(author_id__in=followees) | Q(community_id__in=communities)
+    )
     if before is not None:
         created_at, post_id = before
         qs = qs.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=post_id))

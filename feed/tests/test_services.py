@@ -168,21 +168,22 @@ def test_experiment_control_group_without_model_gets_random_feed(user, activate_
     assert set(views.values_list("experiment", "experiment_group")) == {(experiment.pk, "control")}
 
 
-def test_latest_mode_is_chronological_from_followed_and_communities(user):
+def test_latest_mode_is_chronological_from_followed_communities_and_oneself(user):
     followee = UserFactory()
     FollowFactory(follower=user, followee=followee)
     membership = MembershipFactory(user=user)
     from_followee = PostFactory.create_batch(3, author=followee)
     from_community = PostFactory(community=membership.community)
+    own = PostFactory(author=user)  # what I just wrote is in my timeline, as everywhere else
     PostFactory(author=UserFactory())  # a stranger's post stays out
 
-    first = feed_serve(user=user, mode="latest", page_size=2)
-    second = feed_serve(user=user, mode="latest", page_size=2, cursor=first.next_cursor)
+    first = feed_serve(user=user, mode="latest", page_size=3)
+    second = feed_serve(user=user, mode="latest", page_size=3, cursor=first.next_cursor)
 
-    expected = [from_community.pk] + [p.pk for p in reversed(from_followee)]
+    expected = [own.pk, from_community.pk] + [p.pk for p in reversed(from_followee)]
     assert [p.pk for p in first.posts + second.posts] == expected
     assert second.next_cursor is None
-    assert PostView.objects.filter(user=user, fallback_reason="latest").count() == 4
+    assert PostView.objects.filter(user=user, fallback_reason="latest").count() == 5
 
 
 def test_latest_mode_includes_reposts_by_followees_in_time_order(user):
