@@ -28,6 +28,16 @@ from messaging.models import Participant  # noqa: E402
 from posts.models import Post  # noqa: E402
 
 
+def alternating_groups(users: list[dict]) -> list[dict]:
+    """Treatment, control, treatment, ...: locust takes users in order, so even 2 concurrent users load both feeds
+    (the hash alone gave 4 treatment users out of the first 4 once)."""
+    treatment = [u for u in users if u["group"] == "treatment"]
+    control = [u for u in users if u["group"] != "treatment"]
+    paired = [u for pair in zip(treatment, control, strict=False) for u in pair]
+    shorter = min(len(treatment), len(control))
+    return paired + treatment[shorter:] + control[shorter:]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=400)
@@ -51,15 +61,16 @@ def main() -> None:
         Participant.objects.filter(user__in=users).order_by("user_id", "-conversation_id")
         .values_list("user_id", "conversation_id")
     )
+    prepared = [
+        {
+            "token": Token.objects.get_or_create(user=user)[0].key,
+            "group": variant_for(user=user).group,
+            "conversation_id": conversations.get(user.pk),
+        }
+        for user in users
+    ]
     fixtures = {
-        "users": [
-            {
-                "token": Token.objects.get_or_create(user=user)[0].key,
-                "group": variant_for(user=user).group,
-                "conversation_id": conversations.get(user.pk),
-            }
-            for user in users
-        ],
+        "users": alternating_groups(prepared),
         "post_ids": list(Post.objects.filter(removed_at__isnull=True).order_by("-created_at")
                          .values_list("id", flat=True)[:2000]),
     }

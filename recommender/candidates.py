@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .features import POST_NUMERIC, FeatureTables
+from .features import POST_NUMERIC, FeatureTables, row_entries, rows_indices
 
 LIKES_RECENT = POST_NUMERIC.index("likes_recent")
 LIKES_DECAYED = POST_NUMERIC.index("likes_decayed")
@@ -59,15 +59,15 @@ def candidate_posts(
         sources.append(_top(tables.post_text @ tables.user_text[user], mix.content, allowed))
         ease = tables.ease_scores(user)
         sources.append(_top(ease, mix.ease, allowed & (ease > 0)))
-    followed_authors = tables.follows[user].indices
+    followed_authors, _ = row_entries(tables.follows, user)
     if len(followed_authors):
-        sources.append(_newest(tables.author_posts[followed_authors].indices, tables, mix.followed, allowed))
-    communities = tables.member[user].indices
+        sources.append(_newest(rows_indices(tables.author_posts, followed_authors), tables, mix.followed, allowed))
+    communities, _ = row_entries(tables.member, user)
     if len(communities):
-        sources.append(_newest(tables.community_posts[communities].indices, tables, mix.communities, allowed))
-    cohort_row = tables.cohort_likes[tables.user_cohort[user]]
-    if cohort_row.nnz:
+        sources.append(_newest(rows_indices(tables.community_posts, communities), tables, mix.communities, allowed))
+    cohort_posts, cohort_likes = row_entries(tables.cohort_likes, tables.user_cohort[user])
+    if len(cohort_posts):
         cohort_scores = np.zeros(len(tables.post_ids), dtype=np.float32)
-        cohort_scores[cohort_row.indices] = cohort_row.data
+        cohort_scores[cohort_posts] = cohort_likes
         sources.append(_top(cohort_scores, mix.cohort, allowed & (cohort_scores > 0)))
     return np.unique(np.concatenate(sources))

@@ -29,6 +29,7 @@ from .features import (
     FeatureTables,
     build_tables,
     pair_features,
+    row_entries,
 )
 
 logger = logging.getLogger(__name__)
@@ -260,7 +261,7 @@ class LightGBMRecommender:
             if not len(liked):
                 continue
             allowed = np.ones(len(tables.post_ids), dtype=bool)
-            allowed[tables.seen[user].indices] = False
+            allowed[row_entries(tables.seen, user)[0]] = False
             shown = tables.post_index(shown_to.get(user_id, np.zeros(0, np.int64)))
             shown = shown[shown >= 0]
             posts = np.unique(np.concatenate([candidate_posts(tables, user, allowed, self.mix), shown, liked]))
