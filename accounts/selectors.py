@@ -1,6 +1,5 @@
 from django.db.models import Count, Exists, F, Q, QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from .models import Block, Follow, User
 
@@ -18,8 +17,11 @@ def is_blocked_between(*, user, other) -> bool:
 
 
 def user_get_visible(*, username: str, viewer) -> User:
-    """The user with this name (any case), unless they blocked the viewer: then, as if they did not exist."""
-    user = get_object_or_404(User.objects.select_related("profile"), username__iexact=username)
+    """The user with this name (any case), unless they blocked the viewer: then, as if they did not exist (the same
+    404 message, so the answer does not tell)."""
+    user = User.objects.select_related("profile").filter(username__iexact=username).first()
+    if user is None:
+        raise Http404("No such user.")
     if viewer is not None and viewer.is_authenticated and viewer.pk != user.pk:
         if Block.objects.filter(blocker=user, blocked=viewer).exists():
             raise Http404("No such user.")

@@ -32,7 +32,7 @@ def conversation_get_or_create_direct(*, user, other) -> tuple[Conversation, boo
     if other.pk == user.pk:
         raise ValidationError({"username": "You cannot start a conversation with yourself."})
     if not other.is_active:
-        raise Http404
+        raise Http404("No such user.")  # as for a missing one (accounts.selectors.user_get_visible)
     if is_blocked_between(user=user, other=other):
         raise PermissionDenied(BLOCKED_MESSAGE)
     key = direct_key_for(user, other)

@@ -343,6 +343,7 @@ MATRIX: dict[str, Decision] = {
         api=True, expect={"get": API_AUTH_200, "patch": API_AUTH_200, "delete": E(401, 204, 204, 204)},
         data={"patch": lambda w: {"display_name": "Renamed"}, "delete": lambda w: {"password": PASSWORD}},
     ),
+    "api-me-blocked": Decision(api=True, expect={"get": API_AUTH_200}),
     "api-user-list": Decision(api=True, query="q=a", expect={"get": API_ALL_200}),
     "api-user-detail": Decision(api=True, kwargs=user_kw("alice"), expect={"get": API_ALL_200}),
     "api-user-follow": Decision(
@@ -357,6 +358,7 @@ MATRIX: dict[str, Decision] = {
     "api-post-like": Decision(
         api=True, kwargs=post_kw, expect={"post": API_AUTH_200, "delete": API_AUTH_200}
     ),
+    "api-post-likes": Decision(api=True, kwargs=post_kw, expect={"get": API_ALL_200}),
     "api-topic-list": Decision(api=True, expect={"get": API_ALL_200}),
     "api-post-list": Decision(
         api=True, expect={"get": API_ALL_200, "post": E(401, 201, 201, 201)}, data={"post": api_post_body}
@@ -407,6 +409,8 @@ MATRIX: dict[str, Decision] = {
     "conversation-list": Decision(api=True, expect={"get": API_AUTH_200}),
     "conversation-detail": Decision(api=True, kwargs=chat_kw, expect={"get": E(401, 404, 200, 404)}),
     "conversation-read": Decision(api=True, kwargs=chat_kw, expect={"post": E(401, 404, 200, 404)}),
+    # The world's conversation is 1:1: the owner is refused with a message (400), others get 404.
+    "conversation-leave": Decision(api=True, kwargs=chat_kw, expect={"post": E(401, 404, 400, 404)}),
     "conversation-messages": Decision(
         api=True, kwargs=chat_kw, expect={"get": E(401, 404, 200, 404), "post": E(401, 404, 201, 404)},
         data={"post": lambda w: {"text": "hello"}},

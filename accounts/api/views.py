@@ -139,6 +139,17 @@ class FollowingView(FollowersView):
         return selectors.following_list(user=user)
 
 
+class BlockedListView(generics.ListAPIView):
+    """People I blocked, most recent first (unblock one with DELETE /api/v1/users/{username}/block/)."""
+
+    serializer_class = UserSummarySerializer
+    pagination_class = UserPagination
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        return selectors.blocked_list(user=self.request.user)
+
+
 class FollowView(APIView):
     """POST follows the user (409 when already following), DELETE unfollows."""
 

@@ -254,3 +254,33 @@ def test_me_delete_is_documented_with_its_password_body():
     body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert schema["components"]["schemas"][body]["required"] == ["password"]
     assert set(operation["responses"]) == {"204", "400"}
+
+
+def test_my_blocked_list_newest_first_and_unblock(auth_api_client, user, other_user):
+    first, second = UserFactory.create_batch(2)
+    BlockFactory(blocker=user, blocked=first)
+    BlockFactory(blocker=user, blocked=second)
+    BlockFactory(blocker=other_user, blocked=user)  # blocked me: not mine to list
+    BlockFactory(blocker=other_user, blocked=first)  # someone else's block
+
+    response = auth_api_client.get("/api/v1/me/blocked/")
+
+    assert response.status_code == 200
+    assert [row["username"] for row in response.json()["results"]] == [second.username, first.username]
+    assert auth_api_client.delete(f"/api/v1/users/{second.username}/block/").json() == {"blocking": False}
+    assert [row["username"] for row in auth_api_client.get("/api/v1/me/blocked/").json()["results"]] == [first.username]
+
+
+def test_my_blocked_list_needs_sign_in(api_client):
+    assert api_client.get("/api/v1/me/blocked/").status_code == 401
+
+
+def test_my_blocked_list_query_count_does_not_grow(auth_api_client, user, django_assert_num_queries):
+    for blocked in UserFactory.create_batch(2):
+        BlockFactory(blocker=user, blocked=blocked)
+    with django_assert_num_queries(2) as few:  # count, page
+        assert len(auth_api_client.get("/api/v1/me/blocked/").json()["results"]) == 2
+    for blocked in UserFactory.create_batch(18):
+        BlockFactory(blocker=user, blocked=blocked)
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert len(auth_api_client.get("/api/v1/me/blocked/").json()["results"]) == 20

@@ -7,7 +7,9 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from accounts.selectors import user_get_visible
 from messaging import selectors, services
+from socialnet.errors import Conflict
 
 from .serializers import ConversationCreateSerializer, ConversationSerializer, MessageSerializer
 
@@ -32,17 +34,20 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     @extend_schema(
         request=ConversationCreateSerializer,
-        responses={201: ConversationSerializer, 200: OpenApiResponse(ConversationSerializer, "existing 1:1")},
+        responses={
+            201: ConversationSerializer,
+            200: OpenApiResponse(ConversationSerializer, "existing 1:1"),
+            404: OpenApiResponse(description="No such user, or one who blocked me (the same answer)."),
+        },
     )
     def create(self, request):
         serializer = ConversationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         if "username" in data:
-            users, missing = selectors.users_by_usernames(usernames=[data["username"]])
-            if missing or not users:
-                raise ValidationError({"username": ["No such user."]})
-            conversation, created = services.conversation_get_or_create_direct(user=request.user, other=users[0])
+            # As the UI's start page: nobody, an inactive account and someone who blocked me all answer 404 alike.
+            other = user_get_visible(username=data["username"], viewer=request.user)
+            conversation, created = services.conversation_get_or_create_direct(user=request.user, other=other)
         else:
             users, missing = selectors.users_by_usernames(usernames=data["usernames"])
             if missing:
@@ -62,6 +67,21 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         conversation = self.get_object()
         services.conversation_mark_read(user=request.user, conversation=conversation)
         return Response(self.get_serializer(selectors.conversation_for(user=request.user, pk=conversation.pk)).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: OpenApiResponse(description="Left: the group is out of my inbox and its new messages skip me."),
+            400: OpenApiResponse(description="A 1:1 conversation cannot be left (message under `detail`)."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def leave(self, request, pk=None):
+        try:
+            services.conversation_leave(user=request.user, conversation=self.get_object())
+        except Conflict as error:
+            raise ValidationError({"detail": [str(error)]}) from error
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ConversationMessagesView(generics.ListCreateAPIView):

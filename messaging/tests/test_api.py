@@ -98,7 +98,6 @@ def test_create_direct_is_idempotent(user, other_user):
 @pytest.mark.parametrize(
     "payload, field",
     [
-        ({"username": "nobody-here"}, "username"),
         ({}, "username"),
         ({"username": "x", "usernames": ["y"]}, "username"),
         ({"usernames": ["nobody-here"], "title": "T"}, "usernames"),
@@ -118,11 +117,23 @@ def test_create_with_yourself_is_400(user):
     assert not Conversation.objects.exists()
 
 
-def test_create_with_blocked_user_is_403_with_message(user, other_user):
-    BlockFactory(blocker=other_user, blocked=user)
+def test_create_with_someone_i_blocked_is_403_with_message(user, other_user):
+    BlockFactory(blocker=user, blocked=other_user)
     response = client_for(user).post("/api/v1/conversations/", {"username": other_user.username})
     assert response.status_code == 403
     assert "cannot" in str(response.data["detail"])
+    assert not Conversation.objects.exists()
+
+
+def test_create_with_someone_who_blocked_me_is_404_like_nobody(user, other_user):
+    """As the UI's start page: the answer must not tell that the account exists."""
+    BlockFactory(blocker=other_user, blocked=user)
+    client = client_for(user)
+    blocked_me = client.post("/api/v1/conversations/", {"username": other_user.username})
+    nobody = client.post("/api/v1/conversations/", {"username": "nobody-here"})
+    inactive = client.post("/api/v1/conversations/", {"username": UserFactory(is_active=False).username})
+    assert blocked_me.status_code == nobody.status_code == inactive.status_code == 404
+    assert blocked_me.json() == nobody.json() == inactive.json() == {"detail": "No such user."}
     assert not Conversation.objects.exists()
 
 
@@ -189,3 +200,30 @@ def test_group_member_sees_group(user):
     members = UserFactory.create_batch(2)
     group = conversation_create_group(creator=user, participants=members, title="Team")
     assert client_for(members[1]).get(f"/api/v1/conversations/{group.pk}/").data["title"] == "Team"
+
+
+def test_leave_group(user, django_capture_on_commit_callbacks):
+    members = UserFactory.create_batch(2)
+    group = conversation_create_group(creator=user, participants=members, title="Team")
+
+    response = client_for(user).post(f"/api/v1/conversations/{group.pk}/leave/")
+
+    assert response.status_code == 204
+    assert set(group.participants.values_list("user", flat=True)) == {m.pk for m in members}
+    assert client_for(user).get(f"/api/v1/conversations/{group.pk}/").status_code == 404
+    assert Activity.objects.filter(verb="conversation_leave", actor=user).exists()
+
+
+def test_leave_direct_is_400_with_message(user, direct):
+    response = client_for(user).post(f"/api/v1/conversations/{direct.pk}/leave/")
+    assert response.status_code == 400
+    assert "cannot be left" in str(response.data["detail"])
+    assert direct.participants.count() == 2
+
+
+def test_leave_is_401_anonymous_and_404_for_others(api_client, user):
+    group = conversation_create_group(creator=user, participants=UserFactory.create_batch(2), title="Team")
+    assert api_client.post(f"/api/v1/conversations/{group.pk}/leave/").status_code == 401
+    assert client_for(UserFactory()).post(f"/api/v1/conversations/{group.pk}/leave/").status_code == 404
+    assert client_for(user).post("/api/v1/conversations/999999/leave/").status_code == 404
+    assert group.participants.count() == 3

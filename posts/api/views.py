@@ -4,6 +4,8 @@ from rest_framework import generics, permissions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.serializers import UserSummarySerializer
+from accounts.api.views import UserPagination
 from posts import selectors, services
 from posts.models import Topic
 
@@ -90,6 +92,18 @@ class LikeView(APIView):
     def delete(self, request, pk):
         services.like_remove(user=request.user, post=selectors.post_get(pk=pk, viewer=request.user))
         return self._answer(pk)
+
+
+class PostLikersView(generics.ListAPIView):
+    """People who liked the post, most recent like first, without anyone blocked either way; 404 when the post is
+    hidden from the viewer (as on the post's page)."""
+
+    serializer_class = UserSummarySerializer
+    pagination_class = UserPagination
+
+    def get_queryset(self):
+        post = selectors.post_get(pk=self.kwargs["pk"], viewer=self.request.user)
+        return selectors.post_likers(post=post, viewer=self.request.user)
 
 
 class TopicListView(generics.ListAPIView):

@@ -1,5 +1,6 @@
 import factory
 import pytest
+from django.utils import timezone
 
 from analytics.models import Activity
 from posts.models import Like, Post, PostView
@@ -146,3 +147,45 @@ def test_topics(api_client):
         TopicFactory(name=name)
     names = [row["name"] for row in api_client.get("/api/v1/topics/").json()]
     assert {"sport", "tech", "movie"} <= set(names)
+
+
+def test_likers_newest_first_without_people_blocked_either_way(auth_api_client, user):
+    post = PostFactory()
+    likers = UserFactory.create_batch(4)
+    for liker in likers:
+        LikeFactory(post=post, user=liker)
+    BlockFactory(blocker=user, blocked=likers[0])
+    BlockFactory(blocker=likers[1], blocked=user)
+
+    response = auth_api_client.get(f"/api/v1/posts/{post.pk}/likes/")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 2
+    assert [row["username"] for row in response.json()["results"]] == [likers[3].username, likers[2].username]
+
+
+def test_likers_are_public_like_the_post(api_client):
+    like = LikeFactory()
+    response = api_client.get(f"/api/v1/posts/{like.post.pk}/likes/")
+    assert response.status_code == 200
+    assert [row["username"] for row in response.json()["results"]] == [like.user.username]
+
+
+def test_likers_of_a_post_hidden_from_me_are_404(auth_api_client, user):
+    blocker_post = PostFactory()
+    BlockFactory(blocker=blocker_post.author, blocked=user)
+    removed = LikeFactory(post=PostFactory(removed_at=timezone.now())).post
+    assert auth_api_client.get(f"/api/v1/posts/{blocker_post.pk}/likes/").status_code == 404
+    assert auth_api_client.get(f"/api/v1/posts/{removed.pk}/likes/").status_code == 404
+    assert auth_api_client.get("/api/v1/posts/999999/likes/").status_code == 404
+
+
+def test_likers_query_count_does_not_grow_with_the_page(auth_api_client, django_assert_num_queries):
+    post = PostFactory()
+    LikeFactory.create_batch(2, post=post)
+    # blocks (for the post), the post, blocks (for the likers), count, page
+    with django_assert_num_queries(5) as few:
+        assert len(auth_api_client.get(f"/api/v1/posts/{post.pk}/likes/").json()["results"]) == 2
+    LikeFactory.create_batch(18, post=post)
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert len(auth_api_client.get(f"/api/v1/posts/{post.pk}/likes/").json()["results"]) == 20
