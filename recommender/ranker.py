@@ -54,9 +54,9 @@ PROMOTION_K = 5  # the k the catalogue orderings are validated at (the promotion
 VALIDATION_USER_SHARE = 0.2
 PREDICT_CHUNK = 200_000
 # Catalogue orderings per segment. Each segment keeps its default unless validation shows another ordering clearly
-# better: all-time popularity for people without history (what the literature and the baselines suggest), EASE for
-# people with history (a linear item-item model, the strongest simple collaborative method in published comparisons
-# on data where people rate what they watched; the learned model has to earn its place on validation).
+# better: all-time popularity for people without history (what the literature and the baselines suggest), the
+# portfolio below for people with history (EASE, the strongest simple collaborative method in published comparisons,
+# hedged with a second view of taste and recent popularity; the learned model has to earn its place on validation).
 WARM_STRATEGIES = ("portfolio", "ease", "model", "recent_popular", "popular")
 COLD_STRATEGIES = ("popular", "recent_popular")
 DEFAULT_STRATEGIES = {"warm": "portfolio", "cold": "popular"}
