@@ -3,7 +3,7 @@ class Conflict(Exception):
 
 
 class RateLimited(Exception):
-    """The user did this too often in the current window: HTTP 429 with Retry-After, a form error in the UI."""
+    """The user did this too often in the last minute: HTTP 429 with Retry-After, a form error in the UI."""
 
     def __init__(self, message: str, *, retry_after: int):
         super().__init__(message)

@@ -1,6 +1,7 @@
-"""Per-user write limits (posts, comments, messages per minute): one fixed-window counter per user and action."""
+"""Per-user write limits (posts, comments, messages per minute): a sliding-window counter per user and action."""
 
 import logging
+import math
 import time
 
 from django.conf import settings
@@ -14,31 +15,52 @@ WINDOW_SECONDS = 60
 ACTION_NOUNS = {"post": "posts", "comment": "comments", "message": "messages"}
 
 
-def rate_limit_hit(*, user, action: str, per_minute: int) -> None:
-    """Count one `action` by `user` in the current minute; raise RateLimited beyond `per_minute`.
+def _count_in(key: str) -> int:
+    """Add one to a minute's counter and return it: cache.add starts the counter with its expiry and cache.incr is
+    atomic in Redis, so concurrent requests never both see the same count."""
+    if cache.add(key, 1, timeout=2 * WINDOW_SECONDS + 1):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:
+        # The key expired between add and incr: this is the first hit of a fresh counter.
+        cache.add(key, 1, timeout=2 * WINDOW_SECONDS + 1)
+        return 1
 
-    cache.add starts the window's counter with its expiry and cache.incr is atomic in Redis, so concurrent
-    requests never both see the same count. When Redis is down the counter reads 0 and the write is allowed:
-    a lost limit is better than refusing every post.
+
+def rate_limit_hit(*, user, action: str, per_minute: int, now: float | None = None) -> None:
+    """Count one `action` by `user`; raise RateLimited when it would make more than `per_minute` in the last minute.
+
+    The last minute is estimated from two fixed minutes, the previous one weighted by how much of it is still inside
+    the last 60 seconds (the sliding-window counter): a fixed window alone let twice the limit through across a
+    minute's boundary. A refused action is not counted. When Redis is down the counters read 0 and the write is
+    allowed: a lost limit is better than refusing every post.
     """
     if not settings.RATE_LIMIT_ENABLED:
         return
-    now = time.time()
-    window = int(now // WINDOW_SECONDS)
-    key = f"ratelimit:{action}:{user.pk}:{window}"
-    if cache.add(key, 1, timeout=WINDOW_SECONDS + 1):
-        count = 1
+    now = time.time() if now is None else now
+    minute, elapsed = divmod(now, WINDOW_SECONDS)
+    prefix = f"ratelimit:{action}:{user.pk}:"
+    current_key = f"{prefix}{int(minute)}"
+    current = _count_in(current_key)
+    previous = cache.get(f"{prefix}{int(minute) - 1}") or 0
+    remaining_share = 1 - elapsed / WINDOW_SECONDS
+    if previous * remaining_share + current <= per_minute:
+        return
+    try:
+        cache.decr(current_key)
+    except ValueError:
+        pass
+    # When the next action fits: the previous minute's weight shrinks until previous * share + current + 1 fits,
+    # or, if this minute alone is full, until this minute's weight shrinks in the next one.
+    current -= 1
+    if current + 1 <= per_minute:
+        fits_at = minute * WINDOW_SECONDS + WINDOW_SECONDS * (1 - (per_minute - current - 1) / previous)
     else:
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            # The window's key expired between add and incr: this is the first hit of a fresh counter.
-            cache.add(key, 1, timeout=WINDOW_SECONDS + 1)
-            count = 1
-    if count > per_minute:
-        retry_after = max(1, int((window + 1) * WINDOW_SECONDS - now) + 1)
-        noun = ACTION_NOUNS.get(action, action)
-        raise RateLimited(
-            f"You can send at most {per_minute} {noun} per minute. Try again in {retry_after} seconds.",
-            retry_after=retry_after,
-        )
+        fits_at = (minute + 1) * WINDOW_SECONDS + WINDOW_SECONDS * (1 - (per_minute - 1) / current)
+    retry_after = max(1, math.ceil(fits_at - now))
+    noun = ACTION_NOUNS.get(action, action)
+    raise RateLimited(
+        f"You can send at most {per_minute} {noun} per minute. Try again in {retry_after} seconds.",
+        retry_after=retry_after,
+    )

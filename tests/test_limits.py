@@ -52,10 +52,37 @@ def test_rate_limit_counts_per_user_and_action(user, other_user):
         rate_limit_hit(user=user, action="post", per_minute=3)
     with pytest.raises(RateLimited) as raised:
         rate_limit_hit(user=user, action="post", per_minute=3)
-    assert 1 <= raised.value.retry_after <= 61
+    assert 1 <= raised.value.retry_after <= 120  # up to two minutes: the full minute must slide out
     assert "3 posts per minute" in str(raised.value)
     rate_limit_hit(user=other_user, action="post", per_minute=3)  # another user has their own counter
     rate_limit_hit(user=user, action="comment", per_minute=3)  # and another action too
+
+
+def test_rate_limit_slides_across_the_minute_boundary(user):
+    """A burst at the end of one minute still counts at the start of the next: a fixed window let 2x through."""
+    start = 1_000_000 * 60  # the start of a minute
+    for second in (50, 55, 59):
+        rate_limit_hit(user=user, action="post", per_minute=3, now=start + second)
+    with pytest.raises(RateLimited) as raised:
+        rate_limit_hit(user=user, action="post", per_minute=3, now=start + 61)
+    # The previous minute's 3 weigh 3 * (1 - s/60) at second s of this one: 3 * (1 - s/60) + 1 <= 3 from s = 20.
+    assert raised.value.retry_after == 19
+    with pytest.raises(RateLimited):
+        rate_limit_hit(user=user, action="post", per_minute=3, now=start + 79)
+    rate_limit_hit(user=user, action="post", per_minute=3, now=start + 80)  # refused tries were not counted
+    with pytest.raises(RateLimited):
+        rate_limit_hit(user=user, action="post", per_minute=3, now=start + 81)
+
+
+def test_rate_limit_full_minute_waits_for_the_next_one(user):
+    start = 1_000_001 * 60
+    for _ in range(2):
+        rate_limit_hit(user=user, action="comment", per_minute=2, now=start + 10)
+    with pytest.raises(RateLimited) as raised:
+        rate_limit_hit(user=user, action="comment", per_minute=2, now=start + 10)
+    # Next minute, 2 * (1 - s/60) + 1 <= 2 from s = 30: 50 s to the boundary plus 30.
+    assert raised.value.retry_after == 80
+    rate_limit_hit(user=user, action="comment", per_minute=2, now=start + 90)
 
 
 def test_rate_limit_disabled_never_counts(user, settings):
@@ -97,7 +124,7 @@ def test_api_write_beyond_the_limit_is_429_with_retry_after(tiny_limits, user, o
     assert [client.post(url, payload, format="json").status_code for _ in range(2)] == [201, 201]
     response = client.post(url, payload, format="json")
     assert response.status_code == 429
-    assert 1 <= int(response["Retry-After"]) <= 61
+    assert 1 <= int(response["Retry-After"]) <= 120
     assert "per minute" in response.json()["detail"]
     assert count_model.objects.count() == before + 2
     verb = "message_send" if kind == "message" else f"{kind}_create"
