@@ -1,11 +1,12 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 
 from posts.models import Topic
 
 from .models import Profile
-from .services import validate_birth_date
+from .services import password_confirm, validate_birth_date
 
 
 class RegisterForm(forms.Form):
@@ -59,3 +60,12 @@ class AccountDeleteForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         strip=False,
     )
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Django's password change, with the old password checked by services.password_confirm (throttled)."""
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        password_confirm(user=self.user, password=old_password)
+        return old_password

@@ -2,8 +2,10 @@
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -225,8 +227,32 @@ def user_delete(*, user: User) -> None:
         user.delete()
 
 
+def password_confirm(*, user: User, password: str) -> None:
+    """Raise ValidationError unless `password` is the signed-in person's own.
+
+    Throttled like logging in (AXES_FAILURE_LIMIT wrong passwords, then a cool-off of AXES_COOLOFF_TIME hours): a
+    session left open must not let someone guess the password behind it, one confirmation form after another. A
+    cache that is down forgets the failures rather than locking everyone out.
+    """
+    key = f"password-failures:{user.pk}"
+    cooloff_seconds = int(settings.AXES_COOLOFF_TIME * 3600)
+    if (cache.get(key) or 0) >= settings.AXES_FAILURE_LIMIT:
+        minutes = max(1, round(cooloff_seconds / 60))
+        raise ValidationError(f"Too many wrong passwords. Try again in {minutes} minutes.", code="throttled")
+    if password and user.check_password(password):
+        return
+    if not cache.add(key, 1, timeout=cooloff_seconds):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=cooloff_seconds)
+    raise ValidationError("The password is not correct.", code="password_incorrect")
+
+
 def account_delete(*, user: User, password: str) -> None:
     """A person deletes their own account, confirming it with their current password."""
-    if not password or not user.check_password(password):
-        raise ValidationError({"password": ["The password is not correct."]})
+    try:
+        password_confirm(user=user, password=password)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
     user_delete(user=user)

@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -246,6 +247,21 @@ def test_account_delete_with_a_wrong_password_changes_nothing(password):
         account_delete(user=footprint.leaver, password=password)
     assert error.value.message_dict == {"password": ["The password is not correct."]}
     assert User.objects.filter(pk=leaver_id).exists() and leaver_rows(leaver_id) == before
+
+
+def test_wrong_passwords_are_throttled_like_logging_in(user, settings):
+    """A session left open cannot be used to guess its password: after AXES_FAILURE_LIMIT wrong ones even the right
+    one is refused until the cool-off ends, and nothing is deleted."""
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        with pytest.raises(ValidationError):
+            account_delete(user=user, password="wrong-password-1")
+    with pytest.raises(ValidationError) as error:
+        account_delete(user=user, password=PASSWORD)
+    assert error.value.message_dict == {"password": ["Too many wrong passwords. Try again in 15 minutes."]}
+    assert User.objects.filter(pk=user.pk).exists()
+    cache.delete(f"password-failures:{user.pk}")  # the cool-off's end
+    account_delete(user=user, password=PASSWORD)
+    assert not User.objects.filter(pk=user.pk).exists()
 
 
 def test_owned_community_passes_to_the_longest_standing_moderator_then_member(user):

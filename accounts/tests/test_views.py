@@ -94,6 +94,20 @@ def test_password_change(auth_client, user):
     assert user.check_password("another-horse-77")
 
 
+def test_password_change_throttles_wrong_old_passwords(auth_client, user, settings):
+    url = reverse("accounts:password_change")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = auth_client.post(url, {"old_password": "wrong", "new_password1": "another-horse-77",
+                                          "new_password2": "another-horse-77"})
+        assert "The password is not correct." in response.content.decode()
+    response = auth_client.post(url, {"old_password": PASSWORD, "new_password1": "another-horse-77",
+                                      "new_password2": "another-horse-77"})
+    assert response.status_code == 200
+    assert "Too many wrong passwords" in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
 def test_password_reset_sends_working_link(client, user):
     client.post(reverse("accounts:password_reset"), {"email": user.email})
     assert len(mail.outbox) == 1
