@@ -6,6 +6,7 @@ Training never looks past the cutoff it is given: features come from data before
 
 import copy
 import logging
+import math
 import os
 from dataclasses import asdict, replace
 from datetime import datetime
@@ -72,6 +73,9 @@ VALIDATION_SHARES = (0.1, 0.2, 0.3)
 VALIDATION_MAX_USERS = 1000
 # An ordering replaces the default when a one-sided sign test on the users only one of them hits gives p below this.
 CLEAR_WIN_P = 0.05
+
+# A served page gives one topic at most this share of its places (at least 2) while other topics have candidates.
+TOPIC_SHARE_PER_PAGE = 0.4
 
 # Features that explain a recommendation, and the reason shown for each; user-only features explain nothing.
 REASONS = {
@@ -165,14 +169,25 @@ def interleave(orders: list[np.ndarray], k: int) -> np.ndarray:
     return np.asarray(placed, dtype=np.int64)
 
 
-def one_post_per_author_first(order: np.ndarray, authors: np.ndarray) -> np.ndarray:
-    """`order` (positions, best first) with each author's best post ahead of their further ones, so that a page
-    shows as many different people as the candidates allow; the rest keep their order after them."""
-    ordered_authors = authors[order]
-    _, first_index = np.unique(ordered_authors, return_index=True)
-    first = np.zeros(len(order), dtype=bool)
-    first[first_index] = True
-    return np.concatenate([order[first], order[~first]])
+def spread_page(order: np.ndarray, authors: np.ndarray, topics: np.ndarray, k: int) -> np.ndarray:
+    """The first k of `order` (positions, best first) for one page, spread over people and topics: a post waits while
+    its author is already on the page or its topic already has TOPIC_SHARE_PER_PAGE of the k places; waiting posts
+    fill what is left in their order, so a page is never shorter than the candidates allow."""
+    per_topic = max(2, math.ceil(k * TOPIC_SHARE_PER_PAGE))
+    page, waiting = [], []
+    authors_on_page, topic_counts = set(), {}
+    for position in order:
+        author, topic = authors[position], topics[position]
+        if author in authors_on_page or topic_counts.get(topic, 0) >= per_topic:
+            waiting.append(position)
+            continue
+        page.append(position)
+        authors_on_page.add(author)
+        topic_counts[topic] = topic_counts.get(topic, 0) + 1
+        if len(page) == k:
+            break
+    page.extend(waiting[: k - len(page)])
+    return np.asarray(page, dtype=np.int64)
 
 
 class LightGBMRecommender:
@@ -556,7 +571,7 @@ class LightGBMRecommender:
             return [], {}
         features = pair_features(self.tables, np.full(len(posts), user), posts, timezone.now())
         scores = self.feed_model.booster_.predict(features)
-        top = one_post_per_author_first(np.argsort(-scores), self.tables.post_author[posts])[:k]
+        top = spread_page(np.argsort(-scores), self.tables.post_author[posts], self.tables.post_topic[posts], k)
         post_ids = self.tables.post_ids[posts[top]].tolist()
         reasons = self.reasons(features[top], posts[top])
         return post_ids, dict(zip(post_ids, reasons, strict=True))

@@ -14,7 +14,7 @@ from recommender.ranker import (
     best_positions,
     choose_strategy,
     interleave,
-    one_post_per_author_first,
+    spread_page,
 )
 
 from .model_frames import synthetic_frames
@@ -64,13 +64,25 @@ def test_rank_user_returns_unseen_posts_with_reasons(fitted, frames):
 def test_a_page_shows_each_authors_best_post_before_anyones_second():
     order = np.array([4, 0, 3, 1, 2])  # positions, best first
     authors = np.array([7, 8, 9, 7, 7])  # author of position 0..4
-    assert one_post_per_author_first(order, authors).tolist() == [4, 1, 2, 0, 3]
+    topics = np.arange(5)  # all different: only authors matter
+    assert spread_page(order, authors, topics, 5).tolist() == [4, 1, 2, 0, 3]
+    assert spread_page(order, authors, topics, 3).tolist() == [4, 1, 2]
 
 
-def test_ranked_pages_spread_over_authors(fitted, frames):
+def test_a_page_gives_one_topic_at_most_two_of_five_places_while_others_have_candidates():
+    order = np.arange(8)  # best first
+    authors = np.arange(8)
+    topics = np.array([0, 0, 0, 0, 1, 0, 2, 0])
+    assert spread_page(order, authors, topics, 5).tolist() == [0, 1, 4, 6, 2]
+    only_one_topic = np.zeros(8, dtype=int)
+    assert spread_page(order, authors, only_one_topic, 5).tolist() == [0, 1, 2, 3, 4]  # never a shorter page
+
+
+def test_ranked_pages_spread_over_authors_and_topics(fitted, frames):
     post_ids, _ = fitted.rank_user(user_id=2, k=5, exclude_post_ids=set())
-    authors = frames.posts.set_index("post_id").loc[post_ids, "author_id"]
-    assert authors.is_unique
+    posts = frames.posts.set_index("post_id").loc[post_ids]
+    assert posts["author_id"].is_unique
+    assert posts["topic"].value_counts().max() <= 2
 
 
 def test_new_user_is_served_from_popularity(fitted):
