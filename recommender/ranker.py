@@ -74,8 +74,10 @@ VALIDATION_MAX_USERS = 1000
 # An ordering replaces the default when a one-sided sign test on the users only one of them hits gives p below this.
 CLEAR_WIN_P = 0.05
 
-# A served page gives one topic at most this share of its places (at least 2) while other topics have candidates.
+# A served page gives one topic at most this share (at least 2) of every SPREAD_BLOCK places while other topics have
+# candidates.
 TOPIC_SHARE_PER_PAGE = 0.4
+SPREAD_BLOCK = 5
 
 # Features that explain a recommendation, and the reason shown for each; user-only features explain nothing.
 REASONS = {
@@ -170,24 +172,29 @@ def interleave(orders: list[np.ndarray], k: int) -> np.ndarray:
 
 
 def spread_page(order: np.ndarray, authors: np.ndarray, topics: np.ndarray, k: int) -> np.ndarray:
-    """The first k of `order` (positions, best first) for one page, spread over people and topics: a post waits while
-    its author is already on the page or its topic already has TOPIC_SHARE_PER_PAGE of the k places; waiting posts
-    fill what is left in their order, so a page is never shorter than the candidates allow."""
-    per_topic = max(2, math.ceil(k * TOPIC_SHARE_PER_PAGE))
-    page, waiting = [], []
-    authors_on_page, topic_counts = set(), {}
-    for position in order:
-        author, topic = authors[position], topics[position]
-        if author in authors_on_page or topic_counts.get(topic, 0) >= per_topic:
-            waiting.append(position)
-            continue
-        page.append(position)
-        authors_on_page.add(author)
-        topic_counts[topic] = topic_counts.get(topic, 0) + 1
-        if len(page) == k:
-            break
-    page.extend(waiting[: k - len(page)])
-    return np.asarray(page, dtype=np.int64)
+    """The first k of `order` (positions, best first), spread over people and topics: a post waits while its author
+    is already placed or its topic already holds TOPIC_SHARE_PER_PAGE of the current block of SPREAD_BLOCK places (a
+    screen; the feed over-fetches and may cut anywhere); waiting posts fill what a block has left, in their order, so
+    the result is never shorter than the candidates allow."""
+    remaining = [int(position) for position in order]
+    placed: list[int] = []
+    placed_authors: set = set()
+    while len(placed) < k and remaining:
+        size = min(SPREAD_BLOCK, k - len(placed))
+        per_topic = max(2, math.ceil(size * TOPIC_SHARE_PER_PAGE))
+        block, waiting, topic_counts = [], [], {}
+        for position in remaining:
+            author, topic = authors[position], topics[position]
+            if len(block) < size and author not in placed_authors and topic_counts.get(topic, 0) < per_topic:
+                block.append(position)
+                placed_authors.add(author)
+                topic_counts[topic] = topic_counts.get(topic, 0) + 1
+            else:
+                waiting.append(position)
+        fill = waiting[: size - len(block)]
+        placed.extend(block + fill)
+        remaining = waiting[len(fill):]
+    return np.asarray(placed, dtype=np.int64)
 
 
 class LightGBMRecommender:

@@ -78,6 +78,13 @@ def test_a_page_gives_one_topic_at_most_two_of_five_places_while_others_have_can
     assert spread_page(order, authors, only_one_topic, 5).tolist() == [0, 1, 2, 3, 4]  # never a shorter page
 
 
+def test_an_over_fetched_page_is_spread_in_every_block_of_five():
+    """The feed asks for more than a page and cuts it: each block of five is spread on its own."""
+    order = np.arange(12)
+    topics = np.array([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 2])
+    assert spread_page(order, np.arange(12), topics, 10).tolist() == [0, 1, 8, 9, 10, 2, 3, 11, 4, 5]
+
+
 def test_ranked_pages_spread_over_authors_and_topics(fitted, frames):
     post_ids, _ = fitted.rank_user(user_id=2, k=5, exclude_post_ids=set())
     posts = frames.posts.set_index("post_id").loc[post_ids]
