@@ -71,9 +71,27 @@ class Fold:
         columns = tables.seen.T.tocsr().astype(np.float32)
         norms = np.sqrt(np.asarray(columns.multiply(columns).sum(axis=1)).ravel())
         self.post_vectors = (sp.diags(1 / np.maximum(norms, 1e-9)) @ columns).tocsr()  # for diversity
+        self.transitions, self.histories = self._transitions(split.train, window=20)
         rows = tables.liked.astype(np.float32)
         norms = np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1)).ravel())
         self.user_vectors = (sp.diags(1 / np.maximum(norms, 1e-9)) @ rows).tocsr()  # for user-kNN
+
+    def _transitions(self, train, window: int):
+        """P(post b among the next `window` a person sees after post a), from everyone's time-ordered history."""
+        views = train.views.sort_values(["user_id", "ts"])
+        users, posts = views["user_id"].to_numpy(), self.tables.post_index(views["post_id"].to_numpy())
+        sources, targets = [], []
+        for step in range(1, window + 1):
+            keep = (users[step:] == users[:-step]) & (posts[step:] >= 0) & (posts[:-step] >= 0)
+            sources.append(posts[:-step][keep])
+            targets.append(posts[step:][keep])
+        sources, targets = np.concatenate(sources), np.concatenate(targets)
+        n = len(self.tables.post_ids)
+        counts = sp.csr_matrix((np.ones(len(sources), np.float32), (sources, targets)), shape=(n, n))
+        totals = np.maximum(np.asarray(counts.sum(axis=1)).ravel(), 1)
+        histories = {int(user): self.tables.post_index(group.to_numpy())
+                     for user, group in views.groupby("user_id")["post_id"]}
+        return (sp.diags(1 / totals) @ counts).tocsr(), histories
 
     def allowed(self, user_id: int) -> np.ndarray:
         allowed = self.eligible.copy()
@@ -81,9 +99,10 @@ class Fold:
         allowed[excluded[excluded >= 0]] = False
         return allowed
 
-    def sources(self, user: int, allowed: np.ndarray) -> dict[str, np.ndarray]:
+    def sources(self, user_id: int, user: int, allowed: np.ndarray) -> dict[str, np.ndarray]:
         """The top POOL positions of each simple ordering for one person, best first."""
         t, candidates = self.tables, np.flatnonzero(allowed)
+        last_seen = self.histories[user_id][-20:]
 
         def top(values, among=candidates):
             return best_positions(among, np.asarray(values, dtype=float), self.likes, POOL)
@@ -101,6 +120,8 @@ class Fold:
             "user_knn_50": top(np.asarray(t.liked[neighbours].T @ similarity[neighbours]).ravel()),
             "likes_per_day_30": top(self.likes / (self.age_days + 30)),
             "ease_fresh": top(t.ease_scores(user), np.flatnonzero(allowed & self.fresh)),
+            "next_after_last_20": top(np.asarray(self.transitions[last_seen[last_seen >= 0]].sum(axis=0)).ravel()),
+            "popular_in_their_topics": top(t.user_topic_share[user][t.post_topic] * np.log1p(self.likes)),
         }
 
 
@@ -142,6 +163,10 @@ VARIANTS = {
     "recent_popular": lambda fold, s: s["recent_popular"][:K],
     "likes per day (age + 30 d)": lambda fold, s: s["likes_per_day_30"][:K],
     "user kNN (50 by likes)": lambda fold, s: s["user_knn_50"][:K],
+    "what others saw next after their last 20": lambda fold, s: s["next_after_last_20"][:K],
+    "popular in their topics (like share x log likes)": lambda fold, s: s["popular_in_their_topics"][:K],
+    "portfolio, what others saw next for 4th place": lambda fold, s: interleave(
+        [s[n] for n in ("ease", "seen_like", "ease", "next_after_last_20", "recent_popular")], K),
     "fusion of ease, seen_like, recent, popular": lambda fold, s: fused(
         s, ("ease", "seen_like", "recent_popular", "popular")),
     "diversified (MMR 1.0)": lambda fold, s: diversified(fold, s, 1.0),
@@ -211,7 +236,7 @@ def main():
             liked = fold.liked[user_id]
             hits["portfolio"].append(bool(liked & set(portfolio[user_id])))
             user = int(fold.tables.user_index([user_id])[0])
-            sources = fold.sources(user, fold.allowed(user_id))
+            sources = fold.sources(user_id, user, fold.allowed(user_id))
             for name, variant in VARIANTS.items():
                 hits[name].append(bool(liked & set(fold.tables.post_ids[variant(fold, sources)].tolist())))
             groups.append(learned_rows(fold, user_id, user, sources))
