@@ -256,8 +256,9 @@ def community_delete(*, actor, community: Community) -> None:
     from every list, feeds included; their likes and impressions stay, so no roll-up changes), memberships and bans
     go, and the other members are notified. A fixed number of queries, whatever the number of members and posts."""
     with transaction.atomic():
-        # Locked first: a post or a membership being inserted into it meanwhile (their foreign key takes a share
-        # lock on the row) either committed before, and is removed below, or waits and then fails.
+        # Locked first: a post or a membership inserted into it concurrently has its foreign key checked against
+        # this row when it commits (a share lock), so it either committed before, and is handled below, or waits
+        # for this transaction and then fails.
         if not Community.objects.select_for_update().filter(pk=community.pk).exists():
             raise Http404("No such community.")
         community_check_can_delete(actor=actor, community=community)
