@@ -11,12 +11,15 @@ from the raw tables with the same SQL, so their figures are the raw figures.
 A write that removes or back-dates rows of a rolled-up day (an account or a post deleted, a like taken back, an
 import or a generated network with old timestamps) calls rollup_invalidate first in its transaction: the day counts
 as not rolled up from the moment the write commits, so the dashboard computes it live, and rollups_refresh_due rolls
-it up again.
+it up again. The commit also gives the cached dashboard tables a new version (dashboard_cache_version), so that
+figures cached before the write are not served for the rest of their five minutes.
 """
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from uuid import uuid4
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Max, Min, QuerySet
 from django.db.models.functions import TruncDate
@@ -36,6 +39,8 @@ SETTLE_AFTER = LIKE_WINDOW + PAGE_SPAN
 # A transaction-level advisory lock: refreshes take it exclusively, so that two never interleave; invalidations
 # take it shared, so that a refresh never reads the raw rows from before an invalidating write it did not wait for.
 ROLLUP_LOCK = 7_301_001
+# The cache key of the version in the keys of the cached dashboard tables (analytics.selectors.metric_tables).
+DASHBOARD_VERSION_KEY = "analytics:dashboard:version"
 
 
 def day_bounds(first_day: date, last_day: date) -> tuple[datetime, datetime]:
@@ -343,15 +348,31 @@ def impression_days(views: QuerySet) -> set[date]:
     return days_touched(spans)
 
 
+def dashboard_cache_version() -> str:
+    """The version that the keys of the cached dashboard tables carry. A missing one (never set, or evicted) is
+    replaced by a new one rather than a fixed default, so that tables cached under an old version never come back."""
+    version = cache.get(DASHBOARD_VERSION_KEY)
+    if version is None:
+        cache.add(DASHBOARD_VERSION_KEY, uuid4().hex, timeout=None)
+        version = cache.get(DASHBOARD_VERSION_KEY)
+    return version
+
+
+def _dashboard_cache_expire() -> None:
+    cache.set(DASHBOARD_VERSION_KEY, uuid4().hex, timeout=None)
+
+
 def rollup_invalidate(*, days: Iterable[date]) -> int:
     """Make the given days count as not rolled up: the dashboard and experiment results compute them live, and
-    rollups_refresh_due rolls them up again. Returns how many rolled-up days were invalidated.
+    rollups_refresh_due rolls them up again; once the write commits, the cached dashboard tables are dropped too
+    (they may hold the days' figures from before it). Returns how many rolled-up days were invalidated.
 
     Call it in the transaction of the write that changes the days' rows, before any write (reads may come first):
     the registry rows go only if the write commits, and the shared ROLLUP_LOCK held until then makes a running
     refresh finish first (its days are then invalidated here) and a later one wait for the commit and read the
     written rows. Taken after a write, the lock could deadlock with a refresh waiting on the written rows. Days not
-    settled yet are skipped without the lock: no refresh may roll them up."""
+    settled yet are skipped without the lock: no refresh may roll them up, and the dashboard cache keeps them, as
+    any other write to today's rows, for up to its few minutes."""
     if not connection.in_atomic_block:
         raise RuntimeError("rollup_invalidate must run inside the transaction of the write that changes the days.")
     settled = last_settled_day()
@@ -361,6 +382,8 @@ def rollup_invalidate(*, days: Iterable[date]) -> int:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [ROLLUP_LOCK])
+    # Also when no day was rolled up: a settled day computed live is cached like the others.
+    transaction.on_commit(_dashboard_cache_expire)
     deleted, _ = RollupDay.objects.filter(day__in=days).delete()
     return deleted
 

@@ -350,8 +350,11 @@ def metric_tables(*, metric: str, start: date, end: date, refresh: bool = False)
     """One metric's tables for a day range, cached for a few minutes (key by metric and range).
 
     refresh recomputes and re-caches: analytics.tasks.dashboard_warm does it for the default range before the
-    cached copy expires, so the dashboard opens from cache."""
-    key = f"analytics:metric:{metric}:{start.isoformat()}:{end.isoformat()}"
+    cached copy expires, so the dashboard opens from cache. The key carries rollups.dashboard_cache_version, which
+    rollup_invalidate replaces: read before computing, so that tables computed from rows that an invalidating write
+    then changes are stored under the old version, which nobody reads any more."""
+    version = rollups.dashboard_cache_version()
+    key = f"analytics:metric:{version}:{metric}:{start.isoformat()}:{end.isoformat()}"
     tables = None if refresh else cache.get(key)
     if tables is None:
         tables = METRICS[metric](start, end)

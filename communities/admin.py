@@ -46,6 +46,14 @@ class CommunityAdmin(admin.ModelAdmin):
     def member_count(self, community):
         return community.member_count
 
+    # Deleted as their owners delete them: posts removed, members notified.
+    def delete_model(self, request, obj):
+        services.community_delete(actor=request.user, community=obj)
+
+    def delete_queryset(self, request, queryset):
+        for community in queryset:
+            services.community_delete(actor=request.user, community=community)
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):

@@ -37,3 +37,19 @@ class CommunityPostForm(forms.Form):
 
 class UsernameForm(forms.Form):
     username = forms.CharField(max_length=150)
+
+
+class CommunityDeleteForm(forms.Form):
+    """Deleting a community is confirmed by typing its name, so that it cannot be done by a slip of the mouse."""
+
+    name = forms.CharField(max_length=100, label="Type the community's name to confirm")
+
+    def __init__(self, *args, community, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.community = community
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if name != self.community.name:
+            raise forms.ValidationError("This is not the community's name; type it exactly as shown above.")
+        return name

@@ -35,6 +35,16 @@ def can_moderate(*, user, community) -> bool:
     return membership is not None and not membership.is_banned and membership.role in (Role.OWNER, Role.MODERATOR)
 
 
+def can_delete(*, user, community) -> bool:
+    """The owner deletes their community; staff delete any."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    membership = membership_for(user=user, community=community)
+    return membership is not None and membership.role == Role.OWNER
+
+
 def _member_count():
     # A correlated count, so that filtering on memberships (communities_of) cannot skew it.
     members = (

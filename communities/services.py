@@ -3,17 +3,19 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 
 from analytics.services import activity_record
-from notifications.services import notification_create
+from notifications.services import notification_create, notifications_create
 from posts.models import Post
 from socialnet.errors import Conflict
 
 from .models import Community, Membership
 from .selectors import (
     RESERVED_SLUGS,
+    can_delete,
     can_moderate,
     community_slug_suggest,
     membership_for,
@@ -41,6 +43,12 @@ def community_check_owner(*, actor, community: Community) -> Membership:
     if membership is None or membership.role != Role.OWNER:
         raise PermissionDenied("Only the owner can do this.")
     return membership
+
+
+def community_check_can_delete(*, actor, community: Community) -> None:
+    """PermissionDenied for anyone but the owner and staff (also used to refuse the confirmation page early)."""
+    if not can_delete(user=actor, community=community):
+        raise PermissionDenied("Only the owner can delete this community.")
 
 
 def _active_membership(*, user, community: Community) -> Membership:
@@ -241,6 +249,38 @@ def ownerships_hand_over(*, owner) -> None:
                 text=f"{owner.username} deleted their account; you now own {community.name}.",
             )
         Community.objects.filter(pk__in=[community.pk for community in owned if community.successor is None]).delete()
+
+
+def community_delete(*, actor, community: Community) -> None:
+    """The owner (or staff) deletes a community. Its posts are removed as a moderator removes one (they disappear
+    from every list, feeds included; their likes and impressions stay, so no roll-up changes), memberships and bans
+    go, and the other members are notified. A fixed number of queries, whatever the number of members and posts."""
+    with transaction.atomic():
+        # Locked first: a post or a membership inserted into it concurrently has its foreign key checked against
+        # this row when it commits (a share lock), so it either committed before, and is handled below, or waits
+        # for this transaction and then fails.
+        if not Community.objects.select_for_update().filter(pk=community.pk).exists():
+            raise Http404("No such community.")
+        community_check_can_delete(actor=actor, community=community)
+        members = list(
+            Membership.objects.filter(community=community, is_banned=False).values_list("user_id", flat=True)
+        )
+        removed = Post.objects.filter(community=community, removed_at__isnull=True).update(
+            removed_at=timezone.now(), removed_by=actor
+        )
+        activity_record(
+            actor=actor,
+            verb="community_delete",
+            target=community,
+            context={"slug": community.slug, "members": len(members), "posts_removed": removed},
+        )
+        notifications_create(
+            recipient_ids=members,
+            actor=actor,
+            verb="role",
+            text=f"{community.name} was deleted; its posts were removed and you are no longer a member.",
+        )
+        community.delete()  # memberships and bans by cascade; the removed posts keep no community
 
 
 def community_post_remove(*, actor, post: Post) -> Post:

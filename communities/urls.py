@@ -9,6 +9,7 @@ urlpatterns = [
     path("slug-suggest/", views.slug_suggest, name="slug_suggest"),
     path("<slug:slug>/", views.community_detail, name="detail"),
     path("<slug:slug>/edit/", views.community_edit, name="edit"),
+    path("<slug:slug>/delete/", views.community_delete, name="delete"),
     path("<slug:slug>/members/", views.community_members, name="members"),
     path("<slug:slug>/join/", views.community_join, name="join"),
     path("<slug:slug>/leave/", views.community_leave, name="leave"),

@@ -16,7 +16,7 @@ from posts.models import Post, Topic
 from socialnet.errors import Conflict, RateLimited
 
 from . import selectors, services
-from .forms import CommunityForm, CommunityPostForm, UsernameForm
+from .forms import CommunityDeleteForm, CommunityForm, CommunityPostForm, UsernameForm
 from .models import Community, Membership
 
 COMMUNITIES_PER_PAGE = 20
@@ -77,6 +77,7 @@ def _detail_context(request, community: Community, post_form: CommunityPostForm)
         "membership": membership,
         "is_member": membership is not None and not membership.is_banned,
         "can_moderate": selectors.can_moderate(user=request.user, community=community),
+        "can_delete": selectors.can_delete(user=request.user, community=community),
         "page": Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page")),
         "members": selectors.community_members(community=community)[:MEMBERS_PREVIEW],
         "post_form": post_form,
@@ -104,6 +105,18 @@ def community_edit(request, slug):
             return redirect("communities:detail", slug=community.slug)
     context = {"form": form, "title": f"Edit {community.name}", "community": community}
     return render(request, "communities/form.html", context)
+
+
+@login_required
+def community_delete(request, slug):
+    community = _community_or_404(slug)
+    services.community_check_can_delete(actor=request.user, community=community)
+    form = CommunityDeleteForm(request.POST or None, community=community)
+    if request.method == "POST" and form.is_valid():
+        services.community_delete(actor=request.user, community=community)
+        messages.success(request, f"{community.name} has been deleted.")
+        return redirect("communities:list")
+    return render(request, "communities/confirm_delete.html", {"form": form, "community": community})
 
 
 def community_members(request, slug):

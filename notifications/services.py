@@ -11,17 +11,28 @@ from .models import Notification
 
 def notification_create(*, recipient, actor, verb: str, target: models.Model | None = None, text: str = "") -> None:
     """Schedule a notification for after the current transaction commits (no-op for self-actions)."""
-    if actor is not None and recipient.pk == actor.pk:
-        return
-    fields = dict(
-        recipient_id=recipient.pk,
-        actor_id=actor.pk if actor is not None else None,
-        verb=verb,
-        target_type=target._meta.model_name if target is not None else "",
-        target_id=target.pk if target is not None else None,
-        text=text,
-    )
-    transaction.on_commit(lambda: Notification.objects.create(**fields))
+    notifications_create(recipient_ids=[recipient.pk], actor=actor, verb=verb, target=target, text=text)
+
+
+def notifications_create(
+    *, recipient_ids, actor, verb: str, target: models.Model | None = None, text: str = ""
+) -> None:
+    """The same notification for each of the recipients (user ids), written after the current transaction commits
+    in one INSERT whatever their number; the actor, when among them, is skipped."""
+    notifications = [
+        Notification(
+            recipient_id=recipient_id,
+            actor_id=actor.pk if actor is not None else None,
+            verb=verb,
+            target_type=target._meta.model_name if target is not None else "",
+            target_id=target.pk if target is not None else None,
+            text=text,
+        )
+        for recipient_id in recipient_ids
+        if actor is None or recipient_id != actor.pk
+    ]
+    if notifications:
+        transaction.on_commit(lambda: Notification.objects.bulk_create(notifications))
 
 
 def notification_mark_read(*, user, notification: Notification) -> bool:

@@ -267,6 +267,10 @@ MATRIX: dict[str, Decision] = {
         kwargs=club_kw, expect={"get": E(LOGIN, 403, 200, 403), "post": E(LOGIN, 403, 302, 403)},
         data={"post": lambda w: {"name": "Renamed", "description": "new", "topic": w.topic.pk}},
     ),
+    "communities:delete": Decision(
+        kwargs=club_kw, expect={"get": E(LOGIN, 403, 200, 200), "post": E(LOGIN, 403, 302, 302)},
+        data={"post": lambda w: {"name": w.community.name}},
+    ),
     "communities:members": Decision(kwargs=club_kw, expect={"get": ALL_200}),
     "communities:join": Decision(kwargs=club_kw, expect={"get": E(405, 405, 405, 405), "post": LOGGED_IN_302}),
     "communities:leave": Decision(kwargs=club_kw, expect={"post": LOGGED_IN_302}),
@@ -374,7 +378,8 @@ MATRIX: dict[str, Decision] = {
         data={"post": lambda w: {"name": "Chess", "slug": "chess", "topic": w.topic.name}},
     ),
     "api-community-detail": Decision(
-        api=True, kwargs=club_kw, expect={"get": API_ALL_200, "patch": E(401, 403, 200, 403)},
+        api=True, kwargs=club_kw,
+        expect={"get": API_ALL_200, "patch": E(401, 403, 200, 403), "delete": E(401, 403, 204, 204)},
         data={"patch": lambda w: {"description": "changed"}},
     ),
     "api-community-join": Decision(api=True, kwargs=club_kw, expect={"post": E(401, 201, 409, 201)}),

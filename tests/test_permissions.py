@@ -126,6 +126,8 @@ def test_banned_members_moderators_and_blocked_users_are_refused_and_change_noth
         (banned.post, reverse("api-community-join", args=["club"]), None, 403),
         (moderator.post, reverse("api-community-bans", args=["club"]), {"username": "alice"}, 409),
         (moderator.post, reverse("api-community-transfer", args=["club"]), {"username": "mod"}, 403),
+        (moderator.delete, reverse("api-community-detail", args=["club"]), None, 403),
+        (banned.delete, reverse("api-community-detail", args=["club"]), None, 403),
         (blocked.post, reverse("api-post-comments", args=[world.bob_post.pk]), {"text": "x"}, 404),
         (blocked.post, reverse("api-post-comments", args=[world.post.pk]), {"text": "x", "parent": world.reply.pk},
          404),

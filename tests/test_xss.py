@@ -53,6 +53,7 @@ def pages_showing_the_payload(world):
         (alice, reverse("communities:detail", args=["club"]), "clubdesc"),
         (alice, reverse("communities:detail", args=["club"]), "club"),
         (alice, reverse("communities:members", args=["club"]), "bob"),
+        (alice, reverse("communities:delete", args=["club"]), "club"),
         (alice, reverse("communities:list"), "club"),
         (alice, reverse("messaging:detail", args=[world.conversation.pk]), PRIVATE_MESSAGE_MARK),
         (alice, reverse("messaging:inbox"), None),

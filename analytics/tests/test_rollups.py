@@ -3,6 +3,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import psycopg2
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
@@ -489,3 +490,42 @@ def test_the_task_reaches_an_invalidated_day_behind_more_than_a_run_of_due_days(
     assert rollups_refresh_due() == 40 - (ROLLUP_DAYS_PER_RUN - 1) + 1
     assert RollupDay.objects.filter(day=oldest).exists()
     assert rollups.rollup_due_days() == [rollups.last_settled_day()]
+
+
+def test_an_invalidation_drops_the_cached_dashboard_when_it_commits(
+    log, client, staff_user, django_capture_on_commit_callbacks
+):
+    """The dashboard cached (in the suite's Redis) before a like is taken back shows the new figures as soon as the
+    write commits, not five minutes later; a write that does not commit leaves the cache alone."""
+    _roll_up_every_settled_day()
+    client.force_login(staff_user)
+
+    def tuesday_feed() -> list:
+        response = client.get(reverse("analytics:dashboard"), {"from": SUNDAY, "to": WEDNESDAY})
+        return next(table for table in response.context["tables"] if table.name == "feed_daily").rows[1]
+
+    before = ["2026-03-10", 2, 1, 0.5, 10, 1, 0.1]
+    assert tuesday_feed() == before
+    version = rollups.dashboard_cache_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            like_remove(user=log["carol"], post=log["posts"][0])
+            raise RuntimeError("the request fails after the write")
+    assert rollups.dashboard_cache_version() == version
+    with django_capture_on_commit_callbacks() as commit:
+        like_remove(user=log["carol"], post=log["posts"][0])  # her Tuesday page's hit
+    # Not committed yet: the cached tables are served (computed now, they would show the like gone).
+    assert tuesday_feed() == before
+
+    for callback in commit:
+        callback()
+
+    assert tuesday_feed() == ["2026-03-10", 2, 0, 0.0, 10, 0, 0.0]
+    assert tuesday_feed() == _rows(_raw_tables(), "feed_daily")[1]
+
+
+def test_a_lost_dashboard_cache_version_is_replaced_by_a_new_one():
+    version = rollups.dashboard_cache_version()
+    assert rollups.dashboard_cache_version() == version
+    cache.delete(rollups.DASHBOARD_VERSION_KEY)  # evicted: the tables cached under `version` must not come back
+    assert rollups.dashboard_cache_version() not in (None, version)

@@ -88,6 +88,13 @@ class CommunityDetailView(CommunityMixin, generics.GenericAPIView):
         services.community_update(actor=request.user, community=self.community, **fields)
         return self.community_response()
 
+    @extend_schema(responses={204: None})
+    def delete(self, request, slug):
+        """The owner (or staff) deletes the community: its posts are removed from every list, its memberships go
+        and its members are notified."""
+        services.community_delete(actor=request.user, community=self.community)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class CommunityJoinView(CommunityMixin, generics.GenericAPIView):
     permission_classes = [permissions.IsAuthenticated]

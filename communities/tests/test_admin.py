@@ -1,7 +1,7 @@
 import pytest
 
 from analytics.models import Activity
-from communities.models import Membership
+from communities.models import Community, Membership
 from posts.models import Post
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +48,19 @@ def test_remove_posts_action(staff_client, staff_user, community_world):
     assert b"1 removed" in response.content
     post = Post.objects.get(pk=post.pk)
     assert post.removed_at is not None and post.removed_by == staff_user
+
+
+@pytest.mark.parametrize("how", ["change_page", "bulk_action"])
+def test_admin_deletes_communities_through_the_service(staff_client, staff_user, community_world, how):
+    community, post = community_world["community"], community_world["post"]
+    if how == "change_page":
+        url = f"/admin/communities/community/{community.pk}/delete/"
+        response = staff_client.post(url, {"post": "yes"})
+    else:
+        selected = {"action": "delete_selected", "_selected_action": [community.pk], "post": "yes"}
+        response = staff_client.post("/admin/communities/community/", selected)
+    assert response.status_code == 302
+    assert not Community.objects.exists() and not Membership.objects.exists()
+    post = Post.objects.get(pk=post.pk)
+    assert post.removed_at is not None and post.removed_by == staff_user  # not left on its author's wall
+    assert Activity.objects.filter(verb="community_delete", actor=staff_user).count() == 1

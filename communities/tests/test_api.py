@@ -216,3 +216,38 @@ def test_owner_patch_changes_only_given_fields(community_world):
     community.refresh_from_db()
     assert (community.name, community.topic, community.slug) == ("Chess Club Moscow", None, "chess")
     assert Activity.objects.filter(verb="community_update").count() == 2
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_delete_only_by_the_owner_or_staff(community_world, world_state, actor):
+    expected = {"anonymous": 401, "owner": 204, "staff": 204}.get(actor, 403)
+    before = world_state()
+    response = client_for(community_world["users"][actor]).delete("/api/v1/communities/chess/")
+    assert response.status_code == expected, response.content
+    if expected == 204:
+        assert not Community.objects.exists() and not Membership.objects.exists()
+    else:
+        assert response.json()["detail"] and world_state() == before
+
+
+def test_deleted_community_and_its_posts_are_gone_from_the_api(community_world, django_capture_on_commit_callbacks):
+    users, post = community_world["users"], community_world["post"]
+    reader = client_for(users["member"])
+    assert [p["id"] for p in reader.get("/api/v1/posts/").json()["results"]] == [post.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_for(users["owner"]).delete("/api/v1/communities/chess/").status_code == 204
+
+    assert reader.get("/api/v1/communities/chess/").status_code == 404
+    assert reader.get("/api/v1/posts/").json()["results"] == []
+    assert reader.get(f"/api/v1/posts/{post.pk}/").status_code == 404
+    notifications = reader.get("/api/v1/notifications/").json()["results"]
+    assert [n["text"] for n in notifications] == [
+        "Chess Club was deleted; its posts were removed and you are no longer a member."
+    ]
+    assert client_for(users["owner"]).delete("/api/v1/communities/chess/").status_code == 404
+
+
+def test_schema_documents_community_delete(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert "204" in schema["paths"]["/api/v1/communities/{slug}/"]["delete"]["responses"]

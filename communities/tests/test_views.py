@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from analytics.models import Activity
 from communities.models import Community, Membership
@@ -185,3 +186,56 @@ def test_members_page_asks_before_handing_over_ownership_or_banning(community_wo
     assert 'hx-confirm="Make @' in form_tag("transfer") and "You will become a moderator." in form_tag("transfer")
     assert 'hx-confirm="Ban @' in form_tag("ban")
     assert "hx-confirm" not in form_tag("moderator_add")
+
+
+@pytest.mark.parametrize(
+    ("actor", "page", "confirmed"),
+    [
+        ("anonymous", 302, 302),
+        ("non_member", 403, 403),
+        ("member", 403, 403),
+        ("banned", 403, 403),
+        ("moderator", 403, 403),
+        ("owner", 200, 302),
+        ("staff", 200, 302),
+    ],
+)
+def test_delete_page_permissions(community_world, world_state, actor, page, confirmed):
+    client = client_for(community_world["users"][actor])
+    response = client.get("/communities/chess/delete/")
+    assert response.status_code == page
+    before = world_state()
+    response = client.post("/communities/chess/delete/", {"name": "Chess Club"})
+    assert response.status_code == confirmed
+    if actor in ("owner", "staff"):
+        assert response["Location"] == "/communities/" and not Community.objects.exists()
+    else:
+        assert world_state() == before
+        if actor == "anonymous":
+            assert response["Location"].startswith("/accounts/login/")
+
+
+def test_delete_asks_for_the_name_and_removes_the_posts(community_world):
+    post = community_world["post"]
+    client = client_for(community_world["users"]["owner"])
+    author_page = reverse("accounts:profile", args=[post.author.username])
+    assert f"post-{post.pk}".encode() in client.get(author_page).content
+    assert b'id="delete-community"' in client.get("/communities/chess/").content
+    for member in ("moderator", "member"):
+        assert b'id="delete-community"' not in client_for(community_world["users"][member]).get(
+            "/communities/chess/"
+        ).content
+    page = client.get("/communities/chess/delete/").content.decode()
+    assert '<strong id="community-name">Chess Club</strong>' in page and "4 memberships" in page
+
+    for typed in ("", "chess club", "Chess"):
+        response = client.post("/communities/chess/delete/", {"name": typed})
+        assert response.status_code == 200 and b"errorlist" in response.content
+    assert Community.objects.filter(slug="chess").exists()
+
+    response = client.post("/communities/chess/delete/", {"name": " Chess Club "}, follow=True)
+    assert response.redirect_chain == [("/communities/", 302)]
+    assert "Chess Club has been deleted." in response.content.decode()
+    assert client.get("/communities/chess/").status_code == 404
+    assert client.get(f"/posts/{post.pk}/").status_code == 404
+    assert f"post-{post.pk}".encode() not in client.get(author_page).content
