@@ -51,14 +51,20 @@ def post_create(*, author, text: str, topic: Topic, community=None) -> Post:
     topic = _require_topic(topic)
     if community is not None and not can_post_in(user=author, community=community):
         raise PermissionDenied("Only members of this community can post in it.")
-    with transaction.atomic():
-        post = Post.objects.create(author=author, text=text, topic=topic, community=community)
-        activity_record(
-            actor=author,
-            verb="post_create",
-            target=post,
-            context={"topic": topic.name, "community": community.pk if community is not None else None},
-        )
+    try:
+        with transaction.atomic():
+            post = Post.objects.create(author=author, text=text, topic=topic, community=community)
+            activity_record(
+                actor=author,
+                verb="post_create",
+                target=post,
+                context={"topic": topic.name, "community": community.pk if community is not None else None},
+            )
+    except IntegrityError:
+        # The community was deleted while this post was being written (its foreign key fails at commit).
+        if community is not None and not type(community).objects.filter(pk=community.pk).exists():
+            raise Http404("No such community.") from None
+        raise
     return post
 
 

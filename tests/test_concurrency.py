@@ -5,22 +5,33 @@ posts/tests/test_services.py; this file covers follows, community joins and conc
 """
 
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Max
+from django.http import Http404
 from rest_framework.test import APIClient
 
 from accounts.models import Follow
 from accounts.services import follow_add
 from analytics.models import Activity
 from communities.models import Membership
-from communities.services import community_join
+from communities.services import community_delete, community_join
 from messaging.models import Conversation, Message
 from messaging.services import message_send
 from notifications.models import Notification
+from posts.models import Post
+from posts.services import post_create
 from socialnet.errors import Conflict
-from tests.factories import CommunityFactory, ConversationFactory, ParticipantFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    ConversationFactory,
+    MembershipFactory,
+    ParticipantFactory,
+    TopicFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -100,3 +111,31 @@ def test_two_participants_sending_at_once_lose_no_message():
     latest = Message.objects.filter(conversation=conversation).aggregate(latest=Max("created_at"))["latest"]
     assert conversation.last_message_at == latest
     assert Activity.objects.filter(verb="message_send").count() == 32
+
+
+def test_a_post_written_while_its_community_is_deleted_is_a_404_not_a_500():
+    """The member passed the membership check before the deletion committed; the insert's foreign key then fails at
+    commit. The writer is told the community is gone, and nothing is left behind."""
+    owner, member, topic = UserFactory(), UserFactory(), TopicFactory()
+    community = CommunityFactory(created_by=owner)
+    MembershipFactory(community=community, user=owner, role="owner")
+    MembershipFactory(community=community, user=member)
+    deleted = threading.Event()
+
+    def delete_and_commit_later():
+        try:
+            with transaction.atomic():
+                community_delete(actor=owner, community=type(community).objects.get(pk=community.pk))
+                deleted.set()
+                time.sleep(0.5)  # the writer's insert runs meanwhile and waits on this row at its commit
+        finally:
+            connection.close()
+
+    deleter = threading.Thread(target=delete_and_commit_later)
+    deleter.start()
+    assert deleted.wait(10)
+    with pytest.raises(Http404):
+        post_create(author=member, text="hello", topic=topic, community=community)
+    deleter.join()
+    assert not Post.objects.filter(author=member).exists()
+    assert not Activity.objects.filter(actor=member, verb="post_create").exists()
