@@ -221,11 +221,16 @@ def ownerships_hand_over(*, owner) -> None:
     """Before the owner's account is deleted: each community they own passes to its successor
     (owned_communities_with_successors), who is notified; a community with nobody else in it is deleted (posts
     that former members left in it stay on their authors' profiles)."""
-    owned = owned_communities_with_successors(owner=owner)
-    if not owned:
-        return
-    inherited = [community for community in owned if community.successor is not None]
     with transaction.atomic():
+        # Every membership of the owner's communities is locked before the successors are chosen: someone leaving
+        # or changing role meanwhile waits for this, or committed before and is not chosen (without the lock, a
+        # successor who left at that moment would leave the community without an owner).
+        owned_ids = Membership.objects.filter(user=owner, role=Role.OWNER).values("community_id")
+        list(Membership.objects.select_for_update().filter(community_id__in=owned_ids).values_list("pk", flat=True))
+        owned = owned_communities_with_successors(owner=owner)
+        if not owned:
+            return
+        inherited = [community for community in owned if community.successor is not None]
         # The owner's rows go first: the database allows one owner per community at any moment.
         Membership.objects.filter(user=owner, community__in=owned).delete()
         if inherited:

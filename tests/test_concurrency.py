@@ -14,10 +14,10 @@ from django.http import Http404
 from rest_framework.test import APIClient
 
 from accounts.models import Follow
-from accounts.services import follow_add
+from accounts.services import account_delete, follow_add
 from analytics.models import Activity
 from communities.models import Membership
-from communities.services import community_delete, community_join
+from communities.services import community_delete, community_join, community_leave
 from messaging.models import Conversation, Message
 from messaging.services import message_send
 from notifications.models import Notification
@@ -25,6 +25,7 @@ from posts.models import Post
 from posts.services import post_create
 from socialnet.errors import Conflict
 from tests.factories import (
+    PASSWORD,
     CommunityFactory,
     ConversationFactory,
     MembershipFactory,
@@ -139,3 +140,31 @@ def test_a_post_written_while_its_community_is_deleted_is_a_404_not_a_500():
     deleter.join()
     assert not Post.objects.filter(author=member).exists()
     assert not Activity.objects.filter(actor=member, verb="post_create").exists()
+
+
+def test_an_owner_deleting_their_account_while_the_successor_leaves_hands_over_to_the_next():
+    """The successor's leave is in flight (not committed) when the owner deletes their account: the hand-over waits
+    for it and passes the community to the next member instead of to someone who is gone."""
+    owner, first, second = UserFactory(), UserFactory(), UserFactory()
+    community = CommunityFactory(created_by=owner)
+    MembershipFactory(community=community, user=owner, role="owner")
+    MembershipFactory(community=community, user=first, role="moderator")  # the successor
+    MembershipFactory(community=community, user=second)
+    leaving = threading.Event()
+
+    def leave_and_commit_later():
+        try:
+            with transaction.atomic():
+                community_leave(user=first, community=type(community).objects.get(pk=community.pk))
+                leaving.set()
+                time.sleep(0.5)
+        finally:
+            connection.close()
+
+    leaver = threading.Thread(target=leave_and_commit_later)
+    leaver.start()
+    assert leaving.wait(10)
+    account_delete(user=owner, password=PASSWORD)
+    leaver.join()
+    owners = list(Membership.objects.filter(community=community, role="owner").values_list("user_id", flat=True))
+    assert owners == [second.pk]
