@@ -88,8 +88,12 @@ def unread_conversation_count(*, user) -> int:
     return Participant.objects.filter(user=user).filter(Exists(newer_from_others)).count()
 
 
-def users_by_usernames(*, usernames) -> tuple[list, list[str]]:
-    """Active users with these usernames (case-insensitive), and the usernames that match nobody."""
+def users_by_usernames(*, usernames, viewer) -> tuple[list, list[str]]:
+    """Active users with these usernames (case-insensitive), and the usernames that match nobody.
+
+    Someone who blocked the viewer counts as matching nobody, as for a missing or inactive account
+    (accounts.selectors.user_get_visible does the same for one name), so the answer does not tell of the block.
+    """
     wanted = {name.strip().lower(): name.strip() for name in usernames if name and name.strip()}
     if not wanted:
         return [], []
@@ -97,6 +101,7 @@ def users_by_usernames(*, usernames) -> tuple[list, list[str]]:
         get_user_model()
         .objects.annotate(username_lower=Lower("username"))
         .filter(username_lower__in=list(wanted), is_active=True)
+        .exclude(blocking_set__blocked=viewer)
     )
     found = {user.username.lower() for user in users}
     return users, [original for lowered, original in wanted.items() if lowered not in found]

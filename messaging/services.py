@@ -68,6 +68,8 @@ def conversation_create_group(*, creator, participants, title: str) -> Conversat
     elif any(not user.is_active for user in members.values()):
         errors["usernames"] = "Some of these users do not exist."
     else:
+        # In practice the creator's own blocks: the pages and the API resolve names with users_by_usernames, which
+        # reads someone who blocked the creator as an unknown name (a block must not be detectable).
         hidden = blocked_user_ids(user=creator)
         blocked = [user.username for user in members.values() if user.pk in hidden]
         if blocked:

@@ -52,7 +52,7 @@ def start(request, username):
 def group_create(request):
     form = GroupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        users, missing = selectors.users_by_usernames(usernames=form.username_list())
+        users, missing = selectors.users_by_usernames(usernames=form.username_list(), viewer=request.user)
         if missing:
             form.add_error("usernames", f"No such users: {', '.join(missing)}.")
         else:

@@ -132,9 +132,13 @@ def test_banned_members_moderators_and_blocked_users_are_refused_and_change_noth
         (blocked.post, reverse("api-post-like", args=[world.bob_post.pk]), None, 404),
         (blocked.post, reverse("api-post-repost", args=[world.bob_post.pk]), {"note": "x"}, 404),
         (blocked.post, reverse("api-user-follow", args=["bob"]), None, 404),
+        # a group with bob: "No such users: bob." as for a name nobody has
+        (blocked.post, reverse("conversation-list"), {"usernames": ["bob", "alice"], "title": "x"}, 400),
     ]
     before = snapshot()
     for send, url, body, status in attempts:
         assert send(url, body, format="json").status_code == status, url
     assert blocked_html.post(reverse("messaging:start", args=["bob"])).status_code == 404  # bob is hidden, as above
+    group = blocked_html.post(reverse("messaging:group_create"), {"title": "x", "usernames": "bob alice"})
+    assert group.status_code == 400 and "No such users: bob." in group.content.decode()
     assert snapshot() == before

@@ -37,6 +37,10 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         responses={
             201: ConversationSerializer,
             200: OpenApiResponse(ConversationSerializer, "existing 1:1"),
+            400: OpenApiResponse(
+                description="Bad input, under its field; for a group, names nobody has, inactive accounts and people "
+                "who blocked me all read `No such users: …` under `usernames` (the same answer)."
+            ),
             404: OpenApiResponse(description="No such user, or one who blocked me (the same answer)."),
         },
     )
@@ -49,7 +53,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             other = user_get_visible(username=data["username"], viewer=request.user)
             conversation, created = services.conversation_get_or_create_direct(user=request.user, other=other)
         else:
-            users, missing = selectors.users_by_usernames(usernames=data["usernames"])
+            users, missing = selectors.users_by_usernames(usernames=data["usernames"], viewer=request.user)
             if missing:
                 raise ValidationError({"usernames": [f"No such users: {', '.join(missing)}."]})
             conversation = services.conversation_create_group(

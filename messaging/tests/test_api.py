@@ -147,6 +147,23 @@ def test_create_group(user):
     assert set(response.data["participants"]) == {user.username, *(m.username for m in members)}
 
 
+def test_create_group_answers_alike_for_someone_who_blocked_me_an_inactive_account_and_nobody(user, other_user):
+    BlockFactory(blocker=other_user, blocked=user)
+    friend = UserFactory()
+    client = client_for(user)
+
+    def answer(name):
+        response = client.post("/api/v1/conversations/", {"usernames": [name, friend.username], "title": "Team"})
+        return response.status_code, response.json()
+
+    blocked_me, nobody = answer(other_user.username), answer("nobody-here")
+    inactive = answer(UserFactory(is_active=False).username)
+    assert blocked_me == (400, {"usernames": [f"No such users: {other_user.username}."]})
+    assert nobody == (400, {"usernames": ["No such users: nobody-here."]})
+    assert inactive[0] == 400 and inactive[1]["usernames"][0].startswith("No such users: ")
+    assert not Conversation.objects.exists()
+
+
 @pytest.mark.parametrize("member_count", [GROUP_MAX_PARTICIPANTS, GROUP_MAX_PARTICIPANTS + 1])
 def test_create_group_over_the_limit_is_400(user, member_count):
     members = UserFactory.create_batch(member_count)

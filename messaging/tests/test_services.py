@@ -7,7 +7,7 @@ from django.http import Http404
 
 from analytics.models import Activity
 from messaging.models import GROUP_MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, Conversation, Message, Participant
-from messaging.selectors import conversation_list, unread_conversation_count
+from messaging.selectors import conversation_list, unread_conversation_count, users_by_usernames
 from messaging.services import (
     conversation_create_group,
     conversation_get_or_create_direct,
@@ -112,12 +112,29 @@ def test_group_of_exactly_the_maximum_is_allowed(user):
     assert conversation.participants.count() == GROUP_MAX_PARTICIPANTS
 
 
-def test_group_with_a_blocked_user_is_refused(user, other_user):
-    BlockFactory(blocker=other_user, blocked=user)
+@pytest.mark.parametrize("creator_blocked", [True, False])
+def test_group_with_a_blocked_user_is_refused(user, other_user, creator_blocked):
+    """Passed directly, a blocked person is refused either way; pages and the API never pass one who blocked the
+    creator (users_by_usernames reads them as unknown, next test)."""
+    blocker, blocked = (user, other_user) if creator_blocked else (other_user, user)
+    BlockFactory(blocker=blocker, blocked=blocked)
     with pytest.raises(ValidationError) as error:
         conversation_create_group(creator=user, participants=[other_user, UserFactory()], title="Team")
-    assert other_user.username in error.value.message_dict["usernames"][0]
+    assert error.value.message_dict["usernames"] == [f"You cannot add: {other_user.username}."]
     assert not Conversation.objects.exists()
+
+
+def test_usernames_of_people_who_blocked_me_read_as_unknown_names(user, other_user):
+    blocker, blocked_by_me, friend = UserFactory.create_batch(3)
+    BlockFactory(blocker=blocker, blocked=user)
+    BlockFactory(blocker=user, blocked=blocked_by_me)
+    BlockFactory(blocker=friend, blocked=other_user)  # a block of someone else changes nothing for me
+    names = [blocker.username.upper(), "nobody-here", friend.username, blocked_by_me.username]
+
+    users, missing = users_by_usernames(usernames=names, viewer=user)
+
+    assert missing == [blocker.username.upper(), "nobody-here"]
+    assert {found.pk for found in users} == {friend.pk, blocked_by_me.pk}  # my own block is refused by the service
 
 
 def test_message_send_writes_message_activity_and_notifies_after_commit(

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -220,6 +222,22 @@ def test_group_form_errors(client, user, other_user, data):
     data = {**data, "usernames": data["usernames"].replace("x", other_user.username)}
     response = login(client, user).post(reverse("messaging:group_create"), data)
     assert response.status_code == 400 and 'class="errorlist' in response.content.decode()
+    assert not Conversation.objects.exists()
+
+
+def test_group_form_answers_alike_for_someone_who_blocked_me_and_for_nobody(client, user, other_user):
+    BlockFactory(blocker=other_user, blocked=user)
+    login(client, user)
+
+    def error_for(name):
+        response = client.post(reverse("messaging:group_create"), {"title": "Team", "usernames": f"{name}, friend"})
+        assert response.status_code == 400
+        return re.findall(r'<ul class="errorlist.*?</ul>', response.content.decode().replace(name, "NAME"))
+
+    UserFactory(username="friend")
+    assert error_for(other_user.username) == error_for("nobody-here") == [
+        '<ul class="errorlist" id="id_usernames_error"><li>No such users: NAME.</li></ul>'
+    ]
     assert not Conversation.objects.exists()
 
 
