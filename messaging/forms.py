@@ -14,6 +14,16 @@ class MessageForm(forms.Form):
     )
 
 
+class MessageEditForm(forms.Form):
+    # As MessageForm: messaging.services.message_update checks the text and its errors land on this field.
+    text = forms.CharField(
+        required=False,
+        strip=False,
+        label="Edit your message",
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": MESSAGE_MAX_LENGTH, "autofocus": True}),
+    )
+
+
 class GroupForm(forms.Form):
     title = forms.CharField(required=False)
     usernames = forms.CharField(

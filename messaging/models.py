@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 MESSAGE_MAX_LENGTH = 5000
@@ -49,7 +50,21 @@ class Message(models.Model):
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_messages")
     text = models.TextField(max_length=MESSAGE_MAX_LENGTH)
     created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # A deleted message keeps its place in the conversation ("Message deleted") with its text emptied.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["conversation", "created_at"])]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"]),
+            # An open conversation page asks every few seconds for the messages changed since it last asked.
+            models.Index(
+                fields=["conversation", "edited_at"], name="messaging_msg_edited", condition=Q(edited_at__isnull=False)
+            ),
+            models.Index(
+                fields=["conversation", "deleted_at"],
+                name="messaging_msg_deleted",
+                condition=Q(deleted_at__isnull=False),
+            ),
+        ]

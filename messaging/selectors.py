@@ -19,19 +19,24 @@ def participant_for(*, user, conversation: Conversation) -> Participant | None:
 
 
 def unread_messages(*, participant: Participant) -> QuerySet[Message]:
-    """Messages from others newer than the participant's read mark."""
+    """Messages from others newer than the participant's read mark (a deleted one has nothing left to read)."""
     return Message.objects.filter(
-        conversation_id=participant.conversation_id, created_at__gt=participant.last_read_at or NEVER
+        conversation_id=participant.conversation_id,
+        created_at__gt=participant.last_read_at or NEVER,
+        deleted_at__isnull=True,
     ).exclude(sender_id=participant.user_id)
 
 
 def conversation_list(*, user) -> QuerySet[Conversation]:
-    """The user's conversations, latest activity first, with the last message, unread count and participants.
+    """The user's conversations, latest activity first, with the last message (its text is empty and
+    last_message_is_deleted true once deleted), unread count (deleted messages left out) and participants.
 
     Two queries whatever the number of conversations: the annotated list and the prefetched participants.
     """
     unread = (
-        Message.objects.filter(conversation=OuterRef("pk"), created_at__gt=OuterRef("my_read_mark"))
+        Message.objects.filter(
+            conversation=OuterRef("pk"), created_at__gt=OuterRef("my_read_mark"), deleted_at__isnull=True
+        )
         .exclude(sender=user)
         .order_by()
         .values("conversation")
@@ -48,6 +53,9 @@ def conversation_list(*, user) -> QuerySet[Conversation]:
             unread_count=Coalesce(Subquery(unread), 0),
             last_message_text=Subquery(last_message.values("text")[:1]),
             last_message_sender=Subquery(last_message.values("sender__username")[:1]),
+            last_message_is_deleted=Coalesce(
+                Subquery(last_message.values(is_deleted=Q(deleted_at__isnull=False))[:1]), Value(False)
+            ),
         )
         .prefetch_related(
             Prefetch("participants", queryset=Participant.objects.select_related("user__profile").order_by("id"))
@@ -67,6 +75,27 @@ def message_list(*, conversation: Conversation) -> QuerySet[Message]:
     return Message.objects.filter(conversation=conversation).select_related("sender").order_by("created_at", "id")
 
 
+def message_for(*, user, pk: int) -> Message | None:
+    """A message of a conversation the user takes part in (None if it does not exist or the user is not, or no
+    longer, a participant), with its sender and conversation."""
+    if user is None or not user.is_authenticated:
+        return None
+    return (
+        Message.objects.select_related("sender", "conversation")
+        .filter(pk=pk, conversation__participants__user=user)
+        .first()
+    )
+
+
+def messages_changed_since(*, conversation: Conversation, since, up_to: int) -> list[Message]:
+    """Messages up to id `up_to` edited or deleted after `since`: what an open conversation page has to redraw."""
+    return list(
+        message_list(conversation=conversation).filter(
+            Q(edited_at__gt=since) | Q(deleted_at__gt=since), pk__lte=up_to
+        )
+    )
+
+
 def latest_messages(
     *, conversation: Conversation, limit: int = 50, before: int | None = None
 ) -> tuple[list[Message], bool]:
@@ -80,16 +109,21 @@ def latest_messages(
 
 
 def unread_conversation_count(*, user) -> int:
-    """Conversations with a message from someone else newer than the user's read mark (one query)."""
+    """Conversations with a (not deleted) message from someone else newer than the user's read mark (one query)."""
     newer_from_others = Message.objects.filter(
         conversation=OuterRef("conversation_id"),
         created_at__gt=Coalesce(OuterRef("last_read_at"), Value(NEVER)),
+        deleted_at__isnull=True,
     ).exclude(sender=user)
     return Participant.objects.filter(user=user).filter(Exists(newer_from_others)).count()
 
 
-def users_by_usernames(*, usernames) -> tuple[list, list[str]]:
-    """Active users with these usernames (case-insensitive), and the usernames that match nobody."""
+def users_by_usernames(*, usernames, viewer) -> tuple[list, list[str]]:
+    """Active users with these usernames (case-insensitive), and the usernames that match nobody.
+
+    Someone who blocked the viewer counts as matching nobody, as for a missing or inactive account
+    (accounts.selectors.user_get_visible does the same for one name), so the answer does not tell of the block.
+    """
     wanted = {name.strip().lower(): name.strip() for name in usernames if name and name.strip()}
     if not wanted:
         return [], []
@@ -97,6 +131,7 @@ def users_by_usernames(*, usernames) -> tuple[list, list[str]]:
         get_user_model()
         .objects.annotate(username_lower=Lower("username"))
         .filter(username_lower__in=list(wanted), is_active=True)
+        .exclude(blocking_set__blocked=viewer)
     )
     found = {user.username.lower() for user in users}
     return users, [original for lowered, original in wanted.items() if lowered not in found]

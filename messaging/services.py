@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.selectors import blocked_user_ids, is_blocked_between
 from analytics.services import activity_record
 from notifications.models import Notification
-from notifications.services import notification_create, notification_mark_read_about
+from notifications.services import notification_create, notification_mark_read_about, notification_text_replace
 from socialnet.errors import Conflict
 from socialnet.ratelimit import rate_limit_hit
 
@@ -68,6 +68,8 @@ def conversation_create_group(*, creator, participants, title: str) -> Conversat
     elif any(not user.is_active for user in members.values()):
         errors["usernames"] = "Some of these users do not exist."
     else:
+        # In practice the creator's own blocks: the pages and the API resolve names with users_by_usernames, which
+        # reads someone who blocked the creator as an unknown name (a block must not be detectable).
         hidden = blocked_user_ids(user=creator)
         blocked = [user.username for user in members.values() if user.pk in hidden]
         if blocked:
@@ -88,20 +90,36 @@ def conversation_create_group(*, creator, participants, title: str) -> Conversat
     return conversation
 
 
+def _clean_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "Write a message."})
+    if len(text) > MESSAGE_MAX_LENGTH:
+        raise ValidationError({"text": f"Use at most {MESSAGE_MAX_LENGTH} characters."})
+    return text
+
+
+def _excerpt(text: str) -> str:
+    """What a "sent you a message" notification quotes."""
+    return text[:300]
+
+
+def _recipients_unless_blocked(*, sender, conversation: Conversation) -> list:
+    """The other participants, refused (403) in a 1:1 conversation where either of the two blocked the other."""
+    recipients = [p.user for p in conversation.participants.select_related("user").exclude(user=sender)]
+    if not conversation.is_group and any(is_blocked_between(user=sender, other=other) for other in recipients):
+        raise PermissionDenied(BLOCKED_MESSAGE)
+    return recipients
+
+
 def message_send(*, sender, conversation: Conversation, text: str) -> Message:
     """Post a message into a conversation the sender takes part in, and notify the other participants."""
     rate_limit_hit(user=sender, action="message", per_minute=settings.RATE_LIMIT_MESSAGES_PER_MINUTE)
     participant = participant_for(user=sender, conversation=conversation)
     if participant is None:
         raise Http404
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({"text": "Write a message."})
-    if len(text) > MESSAGE_MAX_LENGTH:
-        raise ValidationError({"text": f"Use at most {MESSAGE_MAX_LENGTH} characters."})
-    recipients = [p.user for p in conversation.participants.select_related("user").exclude(user=sender)]
-    if not conversation.is_group and any(is_blocked_between(user=sender, other=other) for other in recipients):
-        raise PermissionDenied(BLOCKED_MESSAGE)
+    text = _clean_text(text)
+    recipients = _recipients_unless_blocked(sender=sender, conversation=conversation)
     with transaction.atomic():
         message = Message.objects.create(conversation=conversation, sender=sender, text=text)
         # GREATEST: a concurrent send that committed a later message first must not be overwritten by this one.
@@ -115,9 +133,77 @@ def message_send(*, sender, conversation: Conversation, text: str) -> Message:
         )
         for recipient in recipients:
             notification_create(
-                recipient=recipient, actor=sender, verb=Notification.Verb.MESSAGE, target=conversation, text=text[:300]
+                recipient=recipient,
+                actor=sender,
+                verb=Notification.Verb.MESSAGE,
+                target=conversation,
+                text=_excerpt(text),
             )
     conversation.refresh_from_db(fields=["last_message_at"])
+    return message
+
+
+def _own_message_locked(*, user, message: Message) -> Message:
+    """The message, locked against a concurrent edit or delete, if `user` may change it: 404 unless the user still
+    takes part in its conversation and it is not deleted, 403 for the other participants. Call inside a transaction."""
+    if participant_for(user=user, conversation=message.conversation) is None:
+        raise Http404("No such message.")
+    locked = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("conversation")
+        .filter(pk=message.pk, deleted_at__isnull=True)
+        .first()
+    )
+    if locked is None:
+        raise Http404("No such message.")
+    if locked.sender_id != user.pk:
+        raise PermissionDenied("Only the sender can change a message.")
+    return locked
+
+
+def _requote(*, message: Message, old_text: str, new_text: str) -> None:
+    """The "sent you a message" notifications of this message quote its new text (none once deleted)."""
+    notification_text_replace(
+        actor=message.sender_id,
+        verb=Notification.Verb.MESSAGE,
+        target=message.conversation,
+        old_text=_excerpt(old_text),
+        new_text=_excerpt(new_text),
+        since=message.created_at,
+    )
+
+
+def message_update(*, user, message: Message, text: str) -> Message:
+    """The sender rewrites their message: it shows as edited (with the time) and its notifications quote the new
+    text. Writing the same text again changes nothing."""
+    with transaction.atomic():
+        message = _own_message_locked(user=user, message=message)
+        text = _clean_text(text)
+        _recipients_unless_blocked(sender=user, conversation=message.conversation)  # as for sending
+        if text == message.text:
+            return message
+        old_text = message.text
+        message.text, message.edited_at = text, timezone.now()
+        message.save(update_fields=["text", "edited_at"])
+        _requote(message=message, old_text=old_text, new_text=text)
+        activity_record(
+            actor=user, verb="message_update", target=message, context={"conversation_id": message.conversation_id}
+        )
+    return message
+
+
+def message_delete(*, user, message: Message) -> Message:
+    """The sender deletes their message for everyone: it keeps its place as "Message deleted", its text is erased
+    (from the row and from its notifications) and it no longer counts as unread."""
+    with transaction.atomic():
+        message = _own_message_locked(user=user, message=message)
+        old_text = message.text
+        message.text, message.deleted_at = "", timezone.now()
+        message.save(update_fields=["text", "deleted_at"])
+        _requote(message=message, old_text=old_text, new_text="")
+        activity_record(
+            actor=user, verb="message_delete", target=message, context={"conversation_id": message.conversation_id}
+        )
     return message
 
 

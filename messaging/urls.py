@@ -11,4 +11,7 @@ urlpatterns = [
     path("<int:pk>/send/", views.send, name="send"),
     path("<int:pk>/messages/", views.messages_after, name="messages_after"),
     path("<int:pk>/leave/", views.leave, name="leave"),
+    path("message/<int:pk>/", views.message_detail, name="message"),
+    path("message/<int:pk>/edit/", views.message_edit, name="message_edit"),
+    path("message/<int:pk>/delete/", views.message_delete, name="message_delete"),
 ]

@@ -1,19 +1,27 @@
+from datetime import datetime, timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import user_get_visible
 from socialnet.errors import Conflict, RateLimited
 
 from . import selectors, services
-from .forms import GroupForm, MessageForm
+from .forms import GroupForm, MessageEditForm, MessageForm
 
 INBOX_PAGE_SIZE = 30
 POLL_SECONDS = 3
+# Each poll asks again for the changes of this long before the previous one, so that an edit committed while that
+# poll ran (or stamped by a slightly different clock) is still picked up; redrawing a message twice is harmless.
+CHANGES_OVERLAP = timedelta(seconds=10)
 
 
 def _my_conversation(request, pk):
@@ -52,7 +60,7 @@ def start(request, username):
 def group_create(request):
     form = GroupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        users, missing = selectors.users_by_usernames(usernames=form.username_list())
+        users, missing = selectors.users_by_usernames(usernames=form.username_list(), viewer=request.user)
         if missing:
             form.add_error("usernames", f"No such users: {', '.join(missing)}.")
         else:
@@ -68,8 +76,18 @@ def group_create(request):
     return render(request, "messaging/group_form.html", {"form": form}, status=status)
 
 
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _changes_checked_at() -> str:
+    """What the next poll sends as `changed_since`."""
+    return (timezone.now() - CHANGES_OVERLAP).isoformat()
+
+
 def _conversation_page(request, conversation, form, status=200, before: int | None = None):
     """The latest messages with the form and the poller, or (with `before`) an earlier page to read back through."""
+    changed_since = _changes_checked_at()  # before reading, so that no change falls between the two
     messages, has_earlier = selectors.latest_messages(conversation=conversation, before=before)
     context = {
         "conversation": conversation,
@@ -77,6 +95,7 @@ def _conversation_page(request, conversation, form, status=200, before: int | No
         "has_earlier": has_earlier,
         "is_earlier_page": before is not None,
         "last_id": messages[-1].pk if messages else 0,
+        "changed_since": changed_since,
         "form": form,
         "poll_seconds": POLL_SECONDS,
     }
@@ -103,15 +122,39 @@ def detail(request, pk):
     return _conversation_page(request, conversation, MessageForm(), before=before)
 
 
-def _new_messages(request, conversation, after: int, form=None):
-    """The fragment htmx appends: messages after `after`, the next poller and (after a send) a fresh form."""
+def _poll_position(source) -> tuple[int, datetime | None]:
+    """The poller's `after` (the last message id shown) and `changed_since` (absent on a page older than edits:
+    then no changes are asked for); a 400 answer when malformed."""
+    after = _message_id(source, "after")
+    if after is None:
+        raise BadRequest("after must be a message id")
+    if not source.get("changed_since"):
+        return after, None
+    try:
+        since = parse_datetime(source["changed_since"])
+    except ValueError:
+        since = None
+    if since is None or since.tzinfo is None:
+        raise BadRequest("changed_since must be an ISO 8601 time with its offset")
+    return after, since
+
+
+def _new_messages(request, conversation, after: int, changed_since, form=None):
+    """The fragment htmx appends: messages after `after`, the next poller, (after a send) a fresh form, and the
+    shown messages edited or deleted since `changed_since`, redrawn in place (out of band)."""
+    next_changed_since = _changes_checked_at()  # before reading, so that no change falls between the two
     messages = list(selectors.message_list(conversation=conversation).filter(pk__gt=after))
+    changed = []
+    if changed_since is not None:
+        changed = selectors.messages_changed_since(conversation=conversation, since=changed_since, up_to=after)
     if any(message.sender_id != request.user.pk for message in messages):
         services.conversation_mark_read(user=request.user, conversation=conversation)
     context = {
         "conversation": conversation,
         "chat_messages": messages,
+        "changed_messages": changed,
         "last_id": messages[-1].pk if messages else after,
+        "changed_since": next_changed_since,
         "form": form,
         "poll_seconds": POLL_SECONDS,
     }
@@ -122,10 +165,8 @@ def _new_messages(request, conversation, after: int, form=None):
 @require_GET
 def messages_after(request, pk):
     conversation = _my_conversation(request, pk)
-    after = _message_id(request.GET, "after")
-    if after is None:
-        return HttpResponseBadRequest("after must be a message id")
-    return _new_messages(request, conversation, after)
+    after, changed_since = _poll_position(request.GET)
+    return _new_messages(request, conversation, after, changed_since)
 
 
 @login_required
@@ -143,10 +184,8 @@ def send(request, pk):
     else:
         form = MessageForm()
     if request.headers.get("HX-Request"):
-        after = _message_id(request.POST, "after")
-        if after is None:
-            return HttpResponseBadRequest("after must be a message id")
-        return _new_messages(request, conversation, after, form=form)
+        after, changed_since = _poll_position(request.POST)
+        return _new_messages(request, conversation, after, changed_since, form=form)
     if form.errors:
         return _conversation_page(request, conversation, form, status=400)
     return redirect("messaging:detail", pk=conversation.pk)
@@ -163,3 +202,59 @@ def leave(request, pk):
         return redirect("messaging:detail", pk=conversation.pk)
     messages.success(request, f"You left {conversation.title}.")
     return redirect("messaging:inbox")
+
+
+def _my_message(request, pk):
+    """A message of one of my conversations (404 otherwise: others' conversations do not exist for me)."""
+    message = selectors.message_for(user=request.user, pk=pk)
+    if message is None:
+        raise Http404("No such message.")
+    return message
+
+
+def _message_done(request, message):
+    """After an edit or a delete: the redrawn message for htmx, else back to the conversation at that message."""
+    if _is_htmx(request):
+        return render(request, "messaging/_message.html", {"message": message})
+    return redirect(f"{reverse('messaging:detail', args=[message.conversation_id])}#message-{message.pk}")
+
+
+@login_required
+@require_GET
+def message_detail(request, pk):
+    """One message: the bubble for htmx (an edit cancelled), else its place in the conversation."""
+    return _message_done(request, _my_message(request, pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def message_edit(request, pk):
+    message = _my_message(request, pk)
+    if message.deleted_at is not None:
+        raise Http404("No such message.")
+    if message.sender_id != request.user.pk:
+        # Checked before showing the form; message_update checks again when saving.
+        raise PermissionDenied("Only the sender can change a message.")
+    form = MessageEditForm(request.POST if request.method == "POST" else None, initial={"text": message.text})
+    if request.method == "POST":
+        form.is_valid()  # the form only collects the text; message_update validates it
+        try:
+            message = services.message_update(user=request.user, message=message, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            return _message_done(request, message)
+    inline = _is_htmx(request)
+    context = {"message": message, "form": form, "inline": inline}
+    if inline:  # htmx 2 does not swap 4xx answers, so a failed save comes back as 200 with its errors
+        return render(request, "messaging/_message_edit_form.html", context)
+    return render(request, "messaging/message_edit.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def message_delete(request, pk):
+    message = services.message_delete(user=request.user, message=_my_message(request, pk))
+    return _message_done(request, message)

@@ -35,6 +35,26 @@ def notifications_create(
         transaction.on_commit(lambda: Notification.objects.bulk_create(notifications))
 
 
+def notification_text_replace(*, actor, verb: str, target: models.Model, old_text: str, new_text: str, since) -> int:
+    """When the text a notification quotes changes (an edited or deleted message), make its notifications quote the
+    new one: per recipient, the first notification of `verb` from `actor` about `target` quoting `old_text` created
+    at or after `since` (an earlier identical text keeps its own). Call it inside the change's transaction."""
+    first_per_recipient = (
+        Notification.objects.filter(
+            actor=actor,
+            verb=verb,
+            target_type=target._meta.model_name,
+            target_id=target.pk,
+            text=old_text,
+            created_at__gte=since,
+        )
+        .order_by("recipient_id", "created_at", "id")
+        .distinct("recipient_id")
+        .values("id")
+    )
+    return Notification.objects.filter(pk__in=first_per_recipient).update(text=new_text)
+
+
 def notification_mark_read(*, user, notification: Notification) -> bool:
     """Mark one of the user's notifications read; returns whether it was unread."""
     if notification.recipient_id != user.pk:

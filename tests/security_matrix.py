@@ -2,7 +2,8 @@
 
 tests/test_permissions.py walks the URL configuration and fails for any URL name missing here, so a new endpoint
 must come with a decision. Roles: "anon" (not signed in), "other" (an unrelated signed-in user), "owner" (alice, who
-owns the world's objects: her post and comment, the community, the conversation with bob, her notification) and
+owns the world's objects: her post and comment, the community, the conversation with bob and her message in it, her
+notification) and
 "staff" (a superuser). Expected values are status codes; LOGIN means a redirect to the login page.
 """
 
@@ -36,7 +37,7 @@ from tests.factories import (
 )
 
 LOGIN = "login"
-PRIVATE_MESSAGE_MARK = "s3cr3t"  # in the world's one private message
+PRIVATE_MESSAGE_MARK = "s3cr3t"  # in the world's private messages
 ROLES = ("anon", "other", "owner", "staff")
 
 # Public by decision: static files, the API schema and its docs, health checks. Django admin is checked apart.
@@ -65,6 +66,7 @@ class World:
     community_post: object
     conversation: object
     message: object
+    alice_message: object
     notification: object
     experiment: object
     model_version: object
@@ -109,6 +111,7 @@ def build_world() -> World:
     ParticipantFactory(conversation=conversation, user=alice)
     ParticipantFactory(conversation=conversation, user=bob)
     message = MessageFactory(conversation=conversation, sender=bob, text=text(PRIVATE_MESSAGE_MARK))
+    alice_message = MessageFactory(conversation=conversation, sender=alice, text=text(PRIVATE_MESSAGE_MARK))
     notification = NotificationFactory(
         recipient=alice, actor=bob, verb=Notification.Verb.COMMENT, target_type="comment", target_id=reply.pk
     )
@@ -117,8 +120,8 @@ def build_world() -> World:
     return World(
         alice=alice, bob=bob, moderator=moderator, banned=banned, carol=carol, staff=staff, post=post,
         bob_post=bob_post, comment=comment, reply=reply, community=community, community_post=community_post,
-        conversation=conversation, message=message, notification=notification, experiment=experiment,
-        model_version=model_version, topic=topic,
+        conversation=conversation, message=message, alice_message=alice_message, notification=notification,
+        experiment=experiment, model_version=model_version, topic=topic,
     )
 
 
@@ -135,7 +138,7 @@ def snapshot() -> dict:
         "memberships": sorted(Membership.objects.values_list("user_id", "community_id", "role", "is_banned")),
         "conversations": Conversation.objects.count(),
         "participants": sorted(Participant.objects.values_list("user_id", "conversation_id", "last_read_at")),
-        "messages": Message.objects.count(),
+        "messages": sorted(Message.objects.values_list("id", "text", "edited_at", "deleted_at")),
         "notifications": sorted(Notification.objects.values_list("id", "read_at")),
         "model_versions": sorted(ModelVersion.objects.values_list("id", "status")),
     }
@@ -190,6 +193,10 @@ def club_kw(world):
 
 def chat_kw(world):
     return {"pk": world.conversation.pk}
+
+
+def alice_message_kw(world):
+    return {"pk": world.alice_message.pk}
 
 
 def user_kw(name):
@@ -299,6 +306,14 @@ MATRIX: dict[str, Decision] = {
     "messaging:messages_after": Decision(kwargs=chat_kw, expect={"get": PRIVATE_HTML}),
     # The world's conversation is 1:1: the owner is refused with a message (302), others get 404.
     "messaging:leave": Decision(kwargs=chat_kw, expect={"post": E(LOGIN, 404, 302, 404)}),
+    # Alice's own message: she edits and deletes it; to everyone outside the conversation it does not exist (bob, in
+    # the conversation but not the sender, gets 403: messaging/tests and test_permissions).
+    "messaging:message": Decision(kwargs=alice_message_kw, expect={"get": E(LOGIN, 404, 302, 404)}),
+    "messaging:message_edit": Decision(
+        kwargs=alice_message_kw, expect={"get": PRIVATE_HTML, "post": E(LOGIN, 404, 302, 404)},
+        data={"post": lambda w: {"text": "edited"}},
+    ),
+    "messaging:message_delete": Decision(kwargs=alice_message_kw, expect={"post": E(LOGIN, 404, 302, 404)}),
     # Comments and reposts (HTML)
     "comments:post_comments": Decision(kwargs=lambda w: {"post_id": w.post.pk}, expect={"get": E(302, 302, 302, 302)}),
     "comments:create": Decision(
@@ -419,6 +434,11 @@ MATRIX: dict[str, Decision] = {
     "conversation-messages": Decision(
         api=True, kwargs=chat_kw, expect={"get": E(401, 404, 200, 404), "post": E(401, 404, 201, 404)},
         data={"post": lambda w: {"text": "hello"}},
+    ),
+    "message-detail": Decision(
+        api=True, kwargs=alice_message_kw,
+        expect={"get": E(401, 404, 200, 404), "patch": E(401, 404, 200, 404), "delete": E(401, 404, 204, 404)},
+        data={"patch": lambda w: {"text": "edited"}},
     ),
     # API: comments and reposts
     "api-post-comments": Decision(

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from messaging.models import Conversation
+from messaging.services import conversation_get_or_create_direct
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,3 +48,31 @@ def test_two_users_exchange_messages(logged_in_page, live_server):
     # Each message is shown once even though sending and polling both deliver fragments.
     expect(alice_page.locator(".chat-message")).to_have_count(3)
     expect(bob_page.locator(".chat-message")).to_have_count(3)
+
+
+def test_sender_edits_and_deletes_a_message_and_the_other_open_page_follows(logged_in_page, live_server):
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    conversation, _ = conversation_get_or_create_direct(user=alice, other=bob)
+    alice_page, bob_page = logged_in_page(alice), logged_in_page(bob)
+    alice_page.goto(f"/messages/{conversation.pk}/")
+    bob_page.goto(f"/messages/{conversation.pk}/")
+    send(alice_page, "See you at 5")
+    expect(bob_page.locator(".chat-message", has_text="See you at 5")).to_be_visible()
+    expect(bob_page.get_by_role("link", name="Edit")).to_have_count(0)  # not his message
+
+    mine = alice_page.locator(".chat-message", has_text="See you at 5")
+    mine.get_by_role("link", name="Edit").click()
+    alice_page.get_by_label("Edit your message").fill("See you at 6")
+    alice_page.get_by_role("button", name="Save").click()
+    edited = alice_page.locator(".chat-message", has_text="See you at 6")
+    expect(edited).to_contain_text("edited")
+    # Bob's open page redraws the message in place on its next poll, without a reload.
+    expect(bob_page.locator(".chat-message", has_text="See you at 6")).to_contain_text("edited")
+    expect(bob_page.locator(".chat-message", has_text="See you at 5")).to_have_count(0)
+
+    alice_page.once("dialog", lambda dialog: dialog.accept())
+    edited.get_by_role("button", name="Delete").click()
+    expect(alice_page.locator(".chat-message", has_text="Message deleted")).to_have_count(1)
+    expect(bob_page.locator(".chat-message", has_text="Message deleted")).to_have_count(1)
+    expect(bob_page.locator(".chat-message")).to_have_count(1)
+    expect(bob_page.locator(".chat-message", has_text="See you at 6")).to_have_count(0)

@@ -113,7 +113,8 @@ def test_admin_is_staff_only(role, status):
 
 
 def test_banned_members_moderators_and_blocked_users_are_refused_and_change_nothing():
-    """Roles the matrix does not cover: a banned member, a moderator against the owner, a blocked user."""
+    """Roles the matrix does not cover: a banned member, a moderator against the owner, a blocked user, a participant
+    against another's message."""
     world = build_world()
     BlockFactory(blocker=world.bob, blocked=world.carol)
     banned, moderator, blocked = (client_for("owner", world, api=True) for _ in range(3))
@@ -121,6 +122,11 @@ def test_banned_members_moderators_and_blocked_users_are_refused_and_change_noth
     moderator.force_login(world.moderator)
     blocked.force_login(world.carol)
     blocked_html = client_for("other", world, api=False)
+    bob = client_for("owner", world, api=True)
+    bob_html = client_for("owner", world, api=False)
+    for client in (bob, bob_html):
+        client.force_login(world.bob)  # in the conversation, but alice sent the message
+    alice_message_url = reverse("message-detail", args=[world.alice_message.pk])
     attempts = [
         (banned.post, reverse("api-community-posts", args=["club"]), {"text": "x", "topic": "tech"}, 403),
         (banned.post, reverse("api-community-join", args=["club"]), None, 403),
@@ -134,9 +140,17 @@ def test_banned_members_moderators_and_blocked_users_are_refused_and_change_noth
         (blocked.post, reverse("api-post-like", args=[world.bob_post.pk]), None, 404),
         (blocked.post, reverse("api-post-repost", args=[world.bob_post.pk]), {"note": "x"}, 404),
         (blocked.post, reverse("api-user-follow", args=["bob"]), None, 404),
+        # a group with bob: "No such users: bob." as for a name nobody has
+        (blocked.post, reverse("conversation-list"), {"usernames": ["bob", "alice"], "title": "x"}, 400),
+        (bob.patch, alice_message_url, {"text": "x"}, 403),
+        (bob.delete, alice_message_url, None, 403),
     ]
     before = snapshot()
     for send, url, body, status in attempts:
         assert send(url, body, format="json").status_code == status, url
     assert blocked_html.post(reverse("messaging:start", args=["bob"])).status_code == 404  # bob is hidden, as above
+    group = blocked_html.post(reverse("messaging:group_create"), {"title": "x", "usernames": "bob alice"})
+    assert group.status_code == 400 and "No such users: bob." in group.content.decode()
+    for url in ("messaging:message_edit", "messaging:message_delete"):
+        assert bob_html.post(reverse(url, args=[world.alice_message.pk]), {"text": "x"}).status_code == 403
     assert snapshot() == before

@@ -63,7 +63,14 @@ def test_private_objects_of_others_are_404_not_403(role):
     assert api.get(reverse("conversation-messages", args=[conversation])).status_code == 404
     assert api.post(reverse("conversation-messages", args=[conversation]), {"text": "x"}).status_code == 404
     assert api.post(reverse("notification-read", args=[notification])).status_code == 404
-    assert world.conversation.messages.count() == 1
+    message = world.alice_message.pk
+    assert html.get(reverse("messaging:message_edit", args=[message])).status_code == 404
+    assert html.post(reverse("messaging:message_delete", args=[message])).status_code == 404
+    assert api.get(reverse("message-detail", args=[message])).status_code == 404
+    assert api.patch(reverse("message-detail", args=[message]), {"text": "x"}).status_code == 404
+    assert api.delete(reverse("message-detail", args=[message])).status_code == 404
+    assert world.conversation.messages.count() == 2
+    assert world.conversation.messages.filter(edited_at=None, deleted_at=None).count() == 2
     world.notification.refresh_from_db()
     assert world.notification.read_at is None
     listed = api.get(reverse("conversation-list")).json()

@@ -11,6 +11,9 @@ class ConversationSerializer(serializers.ModelSerializer):
     unread_count = serializers.IntegerField(read_only=True)
     last_message_text = serializers.CharField(read_only=True, allow_null=True)
     last_message_sender = serializers.CharField(read_only=True, allow_null=True)
+    last_message_is_deleted = serializers.BooleanField(
+        read_only=True, help_text="The last message was deleted (its text is then empty)."
+    )
 
     class Meta:
         model = Conversation
@@ -23,6 +26,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             "last_message_at",
             "last_message_text",
             "last_message_sender",
+            "last_message_is_deleted",
             "unread_count",
         ]
 
@@ -48,11 +52,18 @@ class ConversationCreateSerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
+    """A message; the text is the one writable field (sending, and editing by its sender). A deleted message keeps
+    its place with an empty text."""
+
     sender = serializers.CharField(source="sender.username", read_only=True)
-    # Emptiness and length are checked by messaging.services.message_send (one place for the rules).
+    # Emptiness and length are checked by messaging.services (message_send, message_update: one place for the rules).
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    is_deleted = serializers.SerializerMethodField()
 
     class Meta:
         model = Message
-        fields = ["id", "conversation", "sender", "text", "created_at"]
-        read_only_fields = ["id", "conversation", "sender", "created_at"]
+        fields = ["id", "conversation", "sender", "text", "created_at", "edited_at", "is_deleted"]
+        read_only_fields = ["id", "conversation", "sender", "created_at", "edited_at"]
+
+    def get_is_deleted(self, message) -> bool:
+        return message.deleted_at is not None

@@ -1,5 +1,5 @@
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -37,6 +37,10 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         responses={
             201: ConversationSerializer,
             200: OpenApiResponse(ConversationSerializer, "existing 1:1"),
+            400: OpenApiResponse(
+                description="Bad input, under its field; for a group, names nobody has, inactive accounts and people "
+                "who blocked me all read `No such users: …` under `usernames` (the same answer)."
+            ),
             404: OpenApiResponse(description="No such user, or one who blocked me (the same answer)."),
         },
     )
@@ -49,7 +53,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             other = user_get_visible(username=data["username"], viewer=request.user)
             conversation, created = services.conversation_get_or_create_direct(user=request.user, other=other)
         else:
-            users, missing = selectors.users_by_usernames(usernames=data["usernames"])
+            users, missing = selectors.users_by_usernames(usernames=data["usernames"], viewer=request.user)
             if missing:
                 raise ValidationError({"usernames": [f"No such users: {', '.join(missing)}."]})
             conversation = services.conversation_create_group(
@@ -103,3 +107,46 @@ class ConversationMessagesView(generics.ListCreateAPIView):
         serializer.instance = services.message_send(
             sender=self.request.user, conversation=self.get_conversation(), text=serializer.validated_data["text"]
         )
+
+
+@extend_schema_view(
+    delete=extend_schema(
+        responses={
+            204: OpenApiResponse(description="Deleted for everyone: the message keeps its place with no text."),
+            403: OpenApiResponse(description="Not the sender."),
+            404: OpenApiResponse(description="Not in my conversations, or already deleted."),
+        }
+    )
+)
+class MessageDetailView(generics.RetrieveUpdateDestroyAPIView):
+    """One message of my conversations (404 for anyone else); its sender may PATCH the text (it shows as edited) or
+    DELETE it (it stays as a deleted message with no text); another participant gets 403."""
+
+    serializer_class = MessageSerializer
+    permission_classes = [IsAuthenticated]
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    def get_object(self):
+        message = selectors.message_for(user=self.request.user, pk=self.kwargs["pk"])
+        if message is None:
+            raise Http404
+        return message
+
+    @extend_schema(
+        request=MessageSerializer,
+        responses={
+            200: MessageSerializer,
+            400: OpenApiResponse(description="Empty or too long text (message under `text`)."),
+            403: OpenApiResponse(description="Not the sender, or a block in a 1:1 conversation."),
+            404: OpenApiResponse(description="Not in my conversations, or deleted."),
+        },
+    )
+    def patch(self, request, *args, **kwargs):
+        message = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = services.message_update(user=request.user, message=message, text=serializer.validated_data["text"])
+        return Response(self.get_serializer(message).data)
+
+    def perform_destroy(self, instance):
+        services.message_delete(user=self.request.user, message=instance)

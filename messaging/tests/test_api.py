@@ -147,6 +147,23 @@ def test_create_group(user):
     assert set(response.data["participants"]) == {user.username, *(m.username for m in members)}
 
 
+def test_create_group_answers_alike_for_someone_who_blocked_me_an_inactive_account_and_nobody(user, other_user):
+    BlockFactory(blocker=other_user, blocked=user)
+    friend = UserFactory()
+    client = client_for(user)
+
+    def answer(name):
+        response = client.post("/api/v1/conversations/", {"usernames": [name, friend.username], "title": "Team"})
+        return response.status_code, response.json()
+
+    blocked_me, nobody = answer(other_user.username), answer("nobody-here")
+    inactive = answer(UserFactory(is_active=False).username)
+    assert blocked_me == (400, {"usernames": [f"No such users: {other_user.username}."]})
+    assert nobody == (400, {"usernames": ["No such users: nobody-here."]})
+    assert inactive[0] == 400 and inactive[1]["usernames"][0].startswith("No such users: ")
+    assert not Conversation.objects.exists()
+
+
 @pytest.mark.parametrize("member_count", [GROUP_MAX_PARTICIPANTS, GROUP_MAX_PARTICIPANTS + 1])
 def test_create_group_over_the_limit_is_400(user, member_count):
     members = UserFactory.create_batch(member_count)
@@ -227,3 +244,80 @@ def test_leave_is_401_anonymous_and_404_for_others(api_client, user):
     assert client_for(UserFactory()).post(f"/api/v1/conversations/{group.pk}/leave/").status_code == 404
     assert client_for(user).post("/api/v1/conversations/999999/leave/").status_code == 404
     assert group.participants.count() == 3
+
+
+def test_sender_edits_a_message(user, other_user, direct):
+    message = message_send(sender=user, conversation=direct, text="helo")
+    response = client_for(user).patch(f"/api/v1/messages/{message.pk}/", {"text": " hello "}, format="json")
+    assert response.status_code == 200
+    assert (response.data["text"], response.data["is_deleted"]) == ("hello", False)
+    assert response.data["edited_at"] is not None
+    assert Activity.objects.filter(verb="message_update", actor=user, target_id=message.pk).exists()
+    listed = client_for(other_user).get(f"/api/v1/conversations/{direct.pk}/messages/").data["results"]
+    assert [(m["text"], m["edited_at"] is not None) for m in listed] == [("hello", True)]
+
+
+@pytest.mark.parametrize("payload", [{}, {"text": ""}, {"text": "  "}, {"text": "x" * (MESSAGE_MAX_LENGTH + 1)}])
+def test_bad_edit_is_400_under_text(user, direct, payload):
+    message = message_send(sender=user, conversation=direct, text="hello")
+    response = client_for(user).patch(f"/api/v1/messages/{message.pk}/", payload, format="json")
+    assert response.status_code == 400 and "text" in response.data
+    message.refresh_from_db()
+    assert (message.text, message.edited_at) == ("hello", None)
+
+
+def test_sender_deletes_a_message_which_keeps_its_place_without_text(
+    user, other_user, direct, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = message_send(sender=user, conversation=direct, text="a secret")
+    client = client_for(user)
+
+    assert client.delete(f"/api/v1/messages/{message.pk}/").status_code == 204
+
+    other = client_for(other_user)
+    [listed] = other.get(f"/api/v1/conversations/{direct.pk}/messages/").data["results"]
+    assert (listed["id"], listed["text"], listed["is_deleted"]) == (message.pk, "", True)
+    assert other.get(f"/api/v1/messages/{message.pk}/").data["is_deleted"] is True
+    [conversation] = other.get("/api/v1/conversations/").data["results"]
+    assert (conversation["last_message_text"], conversation["last_message_is_deleted"]) == ("", True)
+    assert conversation["unread_count"] == 0
+    [notification] = other.get("/api/v1/notifications/").data["results"]
+    assert notification["text"] == ""
+    assert client.delete(f"/api/v1/messages/{message.pk}/").status_code == 404  # already deleted
+    assert client.patch(f"/api/v1/messages/{message.pk}/", {"text": "back"}, format="json").status_code == 404
+
+
+def test_message_detail_permissions(api_client, user, other_user, direct):
+    message = message_send(sender=user, conversation=direct, text="mine")
+    url = f"/api/v1/messages/{message.pk}/"
+    for method in ("get", "patch", "delete"):
+        assert getattr(api_client, method)(url, {"text": "x"}, format="json").status_code == 401
+        assert getattr(client_for(UserFactory()), method)(url, {"text": "x"}, format="json").status_code == 404
+    other = client_for(other_user)  # a participant, not the sender
+    assert other.get(url).data["text"] == "mine"
+    assert other.patch(url, {"text": "hijacked"}, format="json").status_code == 403
+    assert other.delete(url).status_code == 403
+    assert client_for(user).put(url, {"text": "x"}, format="json").status_code == 405
+    message.refresh_from_db()
+    assert (message.text, message.edited_at, message.deleted_at) == ("mine", None, None)
+    assert not Activity.objects.filter(verb__in=["message_update", "message_delete"]).exists()
+
+
+def test_after_leaving_a_group_my_messages_are_out_of_reach(user):
+    members = UserFactory.create_batch(2)
+    group = conversation_create_group(creator=user, participants=members, title="Team")
+    message = message_send(sender=user, conversation=group, text="bye")
+    client = client_for(user)
+    client.post(f"/api/v1/conversations/{group.pk}/leave/")
+    assert client.patch(f"/api/v1/messages/{message.pk}/", {"text": "x"}, format="json").status_code == 404
+    assert client.delete(f"/api/v1/messages/{message.pk}/").status_code == 404
+    assert client_for(members[0]).get(f"/api/v1/messages/{message.pk}/").data["text"] == "bye"
+
+
+def test_edit_and_delete_are_in_the_schema(api_client):
+    schema = api_client.get("/api/schema/?format=json").json()
+    operations = schema["paths"]["/api/v1/messages/{id}/"]
+    assert set(operations) >= {"get", "patch", "delete"}
+    assert "403" in operations["patch"]["responses"] and "204" in operations["delete"]["responses"]
+    assert "is_deleted" in schema["components"]["schemas"]["Message"]["properties"]

@@ -1,4 +1,5 @@
 import threading
+import time
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,13 +8,15 @@ from django.http import Http404
 
 from analytics.models import Activity
 from messaging.models import GROUP_MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, Conversation, Message, Participant
-from messaging.selectors import conversation_list, unread_conversation_count
+from messaging.selectors import conversation_list, unread_conversation_count, users_by_usernames
 from messaging.services import (
     conversation_create_group,
     conversation_get_or_create_direct,
     conversation_leave,
     conversation_mark_read,
+    message_delete,
     message_send,
+    message_update,
 )
 from notifications.models import Notification
 from socialnet.errors import Conflict
@@ -112,12 +115,29 @@ def test_group_of_exactly_the_maximum_is_allowed(user):
     assert conversation.participants.count() == GROUP_MAX_PARTICIPANTS
 
 
-def test_group_with_a_blocked_user_is_refused(user, other_user):
-    BlockFactory(blocker=other_user, blocked=user)
+@pytest.mark.parametrize("creator_blocked", [True, False])
+def test_group_with_a_blocked_user_is_refused(user, other_user, creator_blocked):
+    """Passed directly, a blocked person is refused either way; pages and the API never pass one who blocked the
+    creator (users_by_usernames reads them as unknown, next test)."""
+    blocker, blocked = (user, other_user) if creator_blocked else (other_user, user)
+    BlockFactory(blocker=blocker, blocked=blocked)
     with pytest.raises(ValidationError) as error:
         conversation_create_group(creator=user, participants=[other_user, UserFactory()], title="Team")
-    assert other_user.username in error.value.message_dict["usernames"][0]
+    assert error.value.message_dict["usernames"] == [f"You cannot add: {other_user.username}."]
     assert not Conversation.objects.exists()
+
+
+def test_usernames_of_people_who_blocked_me_read_as_unknown_names(user, other_user):
+    blocker, blocked_by_me, friend = UserFactory.create_batch(3)
+    BlockFactory(blocker=blocker, blocked=user)
+    BlockFactory(blocker=user, blocked=blocked_by_me)
+    BlockFactory(blocker=friend, blocked=other_user)  # a block of someone else changes nothing for me
+    names = [blocker.username.upper(), "nobody-here", friend.username, blocked_by_me.username]
+
+    users, missing = users_by_usernames(usernames=names, viewer=user)
+
+    assert missing == [blocker.username.upper(), "nobody-here"]
+    assert {found.pk for found in users} == {friend.pk, blocked_by_me.pk}  # my own block is refused by the service
 
 
 def test_message_send_writes_message_activity_and_notifies_after_commit(
@@ -275,3 +295,162 @@ def test_a_direct_conversation_cannot_be_left(user, other_user):
     with pytest.raises(Conflict):
         conversation_leave(user=user, conversation=direct)
     assert Participant.objects.filter(conversation=direct).count() == 2
+
+
+def test_sender_edits_a_message_which_shows_edited_and_requotes_its_notifications(
+    user, other_user, django_capture_on_commit_callbacks
+):
+    members = [other_user, UserFactory()]
+    group = conversation_create_group(creator=user, participants=members, title="Team")
+    with django_capture_on_commit_callbacks(execute=True):  # each send commits, then notifies
+        earlier = message_send(sender=user, conversation=group, text="see you at 5")
+    with django_capture_on_commit_callbacks(execute=True):
+        message = message_send(sender=user, conversation=group, text="see you at 5")  # the same text twice
+
+    edited = message_update(user=user, message=message, text="  see you at 6  ")
+
+    message.refresh_from_db()
+    assert (message.text, message.edited_at) == ("see you at 6", edited.edited_at)
+    assert message.edited_at > message.created_at and message.deleted_at is None
+    for member in members:  # each recipient's notification of this message, not of the earlier identical one
+        quotes = Notification.objects.filter(recipient=member).order_by("created_at", "id")
+        assert [n.text for n in quotes] == ["see you at 5", "see you at 6"]
+    assert Activity.objects.get(verb="message_update", actor=user).target_id == message.pk
+    earlier.refresh_from_db()
+    assert (earlier.text, earlier.edited_at) == ("see you at 5", None)
+    assert [c.last_message_text for c in conversation_list(user=other_user)] == ["see you at 6"]
+
+
+def test_editing_to_the_same_text_changes_nothing(user, other_user):
+    direct, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    message = message_send(sender=user, conversation=direct, text="hello")
+    message_update(user=user, message=message, text=" hello ")
+    message.refresh_from_db()
+    assert message.edited_at is None
+    assert not Activity.objects.filter(verb="message_update").exists()
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * (MESSAGE_MAX_LENGTH + 1)])
+def test_bad_edit_is_refused(user, other_user, text):
+    direct, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    message = message_send(sender=user, conversation=direct, text="hello")
+    with pytest.raises(ValidationError) as error:
+        message_update(user=user, message=message, text=text)
+    assert "text" in error.value.message_dict
+    message.refresh_from_db()
+    assert (message.text, message.edited_at) == ("hello", None)
+
+
+def test_sender_deletes_a_message_for_everyone(user, other_user, django_capture_on_commit_callbacks):
+    direct, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        kept = message_send(sender=user, conversation=direct, text="hello")
+    with django_capture_on_commit_callbacks(execute=True):
+        message = message_send(sender=user, conversation=direct, text="a secret I regret")
+    assert unread_conversation_count(user=other_user) == 1
+
+    message_delete(user=user, message=message)
+
+    message.refresh_from_db()
+    assert message.text == "" and message.deleted_at is not None
+    assert not Message.objects.filter(text__contains="secret").exists()
+    assert not Notification.objects.filter(text__contains="secret").exists()
+    assert Notification.objects.filter(recipient=other_user, text="hello").count() == 1  # the other one is kept
+    assert Activity.objects.get(verb="message_delete", actor=user).target_id == message.pk
+    # The inbox preview says the last message was deleted; deleted messages are nothing left to read.
+    row = conversation_list(user=other_user).get()
+    assert (row.last_message_text, row.last_message_is_deleted, row.last_message_sender) == ("", True, user.username)
+    assert row.unread_count == 1 and unread_conversation_count(user=other_user) == 1  # "hello" is still unread
+    message_delete(user=user, message=kept)
+    assert unread_conversation_count(user=other_user) == 0
+    assert conversation_list(user=other_user).get().unread_count == 0
+    assert conversation_mark_read(user=other_user, conversation=direct) is False
+    assert list(Message.objects.filter(conversation=direct).order_by("id")) == [kept, message]  # both keep their place
+
+
+def test_a_deleted_message_cannot_be_edited_or_deleted_again(user, other_user):
+    direct, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    message = message_send(sender=user, conversation=direct, text="hello")
+    message_delete(user=user, message=message)
+    with pytest.raises(Http404):
+        message_update(user=user, message=message, text="back")
+    with pytest.raises(Http404):
+        message_delete(user=user, message=message)
+    message.refresh_from_db()
+    assert message.text == "" and message.edited_at is None
+    assert Activity.objects.filter(verb="message_delete").count() == 1
+
+
+def test_only_the_sender_still_in_the_conversation_edits_or_deletes(user, other_user):
+    third = UserFactory()
+    group = conversation_create_group(creator=user, participants=[other_user, third], title="Team")
+    message = message_send(sender=user, conversation=group, text="hello")
+    for action in (
+        lambda who: message_update(user=who, message=message, text="hijacked"),
+        lambda who: message_delete(user=who, message=message),
+    ):
+        with pytest.raises(PermissionDenied):  # another participant
+            action(other_user)
+        with pytest.raises(Http404):  # not in the conversation
+            action(UserFactory())
+    conversation_leave(user=user, conversation=group)
+    with pytest.raises(Http404):  # the sender left the group
+        message_update(user=user, message=message, text="after leaving")
+    with pytest.raises(Http404):
+        message_delete(user=user, message=message)
+    message.refresh_from_db()
+    assert (message.text, message.edited_at, message.deleted_at) == ("hello", None, None)
+    assert not Activity.objects.filter(verb__in=["message_update", "message_delete"]).exists()
+
+
+def test_a_block_stops_edits_in_a_direct_conversation_but_not_deleting(user, other_user):
+    direct, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    message = message_send(sender=user, conversation=direct, text="hello")
+    BlockFactory(blocker=other_user, blocked=user)
+    with pytest.raises(PermissionDenied):
+        message_update(user=user, message=message, text="still talking")
+    message_delete(user=user, message=message)
+    message.refresh_from_db()
+    assert message.text == "" and message.edited_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_waiting_on_a_concurrent_delete_finds_the_message_deleted():
+    """The delete holds the message row until it commits; the edit then sees it deleted and cannot bring text back."""
+    sender, other = UserFactory(), UserFactory()
+    direct, _ = conversation_get_or_create_direct(user=sender, other=other)
+    message = message_send(sender=sender, conversation=direct, text="hello")
+    deleted, commit = threading.Event(), threading.Event()
+    outcome = {}
+
+    def delete():
+        try:
+            with transaction.atomic():
+                message_delete(user=sender, message=message)
+                deleted.set()
+                commit.wait(5)
+        finally:
+            connection.close()
+
+    def edit():
+        deleted.wait(5)
+        try:
+            message_update(user=sender, message=message, text="back from the dead")
+            outcome["edit"] = "saved"
+        except Http404:
+            outcome["edit"] = "404"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=delete), threading.Thread(target=edit)]
+    for thread in threads:
+        thread.start()
+    deleted.wait(5)
+    time.sleep(0.3)  # the edit is now waiting for the row lock
+    commit.set()
+    for thread in threads:
+        thread.join()
+
+    assert outcome == {"edit": "404"}
+    message.refresh_from_db()
+    assert (message.text, message.edited_at) == ("", None) and message.deleted_at is not None

@@ -1,9 +1,19 @@
+import re
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from analytics.models import Activity
 from messaging.models import Conversation, Message, Participant
-from messaging.services import conversation_create_group, conversation_get_or_create_direct, message_send
+from messaging.services import (
+    conversation_create_group,
+    conversation_get_or_create_direct,
+    message_delete,
+    message_send,
+    message_update,
+)
 from tests.factories import BlockFactory, MessageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -158,7 +168,7 @@ def test_htmx_send_returns_new_messages_poller_and_fresh_form(client, user, othe
     body = response.content.decode()
     assert response.status_code == 200
     assert "earlier" not in body and "unseen" in body and "mine" in body
-    assert f'?after={Message.objects.latest("id").pk}"' in body
+    assert f'?after={Message.objects.latest("id").pk}&amp;changed_since=' in body
     assert 'hx-swap-oob="true"' in body
 
 
@@ -223,9 +233,143 @@ def test_group_form_errors(client, user, other_user, data):
     assert not Conversation.objects.exists()
 
 
+def test_group_form_answers_alike_for_someone_who_blocked_me_and_for_nobody(client, user, other_user):
+    BlockFactory(blocker=other_user, blocked=user)
+    login(client, user)
+
+    def error_for(name):
+        response = client.post(reverse("messaging:group_create"), {"title": "Team", "usernames": f"{name}, friend"})
+        assert response.status_code == 400
+        return re.findall(r'<ul class="errorlist.*?</ul>', response.content.decode().replace(name, "NAME"))
+
+    UserFactory(username="friend")
+    assert error_for(other_user.username) == error_for("nobody-here") == [
+        '<ul class="errorlist" id="id_usernames_error"><li>No such users: NAME.</li></ul>'
+    ]
+    assert not Conversation.objects.exists()
+
+
 def test_admin_pages_render(client, staff_user, direct, user):
     message_send(sender=user, conversation=direct, text="hi")
     client.force_login(staff_user)
     assert client.get(reverse("admin:messaging_conversation_changelist")).status_code == 200
     assert client.get(reverse("admin:messaging_conversation_change", args=[direct.pk])).status_code == 200
     assert client.get(reverse("admin:messaging_message_changelist")).status_code == 200
+
+
+def test_my_messages_offer_edit_and_delete_and_others_do_not(client, user, other_user, direct):
+    mine = message_send(sender=user, conversation=direct, text="mine")
+    theirs = message_send(sender=other_user, conversation=direct, text="theirs")
+    gone = message_send(sender=user, conversation=direct, text="gone")
+    message_delete(user=user, message=gone)
+    body = login(client, user).get(reverse("messaging:detail", args=[direct.pk])).content.decode()
+    assert reverse("messaging:message_edit", args=[mine.pk]) in body
+    assert reverse("messaging:message_delete", args=[mine.pk]) in body
+    for message in (theirs, gone):
+        assert reverse("messaging:message_edit", args=[message.pk]) not in body
+        assert reverse("messaging:message_delete", args=[message.pk]) not in body
+    assert "Message deleted" in body
+
+
+def test_htmx_edit_shows_the_form_in_place_then_the_edited_message(client, user, other_user, direct):
+    message = message_send(sender=user, conversation=direct, text="helo")
+    url = reverse("messaging:message_edit", args=[message.pk])
+    login(client, user)
+
+    form = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert f'id="message-edit-{message.pk}"' in form and "helo</textarea>" in form and "<html" not in form
+    assert f'hx-get="{reverse("messaging:message", args=[message.pk])}"' in form  # cancel redraws the message
+
+    failed = client.post(url, {"text": "  "}, HTTP_HX_REQUEST="true")
+    assert failed.status_code == 200 and 'class="errorlist' in failed.content.decode()  # htmx swaps only 2xx
+    saved = client.post(url, {"text": "hello"}, HTTP_HX_REQUEST="true").content.decode()
+    assert saved.startswith(f'<article class="chat-message mine" id="message-{message.pk}"')
+    assert "hello" in saved and "edited <time" in saved
+    message.refresh_from_db()
+    assert message.text == "hello" and message.edited_at is not None
+
+    cancelled = client.get(reverse("messaging:message", args=[message.pk]), HTTP_HX_REQUEST="true")
+    assert cancelled.content.decode().startswith(f'<article class="chat-message mine" id="message-{message.pk}"')
+
+
+def test_edit_and_delete_without_javascript(client, user, other_user, direct):
+    message = message_send(sender=user, conversation=direct, text="helo")
+    edit_url = reverse("messaging:message_edit", args=[message.pk])
+    back = f'{reverse("messaging:detail", args=[direct.pk])}#message-{message.pk}'
+    login(client, user)
+
+    page = client.get(edit_url)
+    assert page.status_code == 200 and "<h1>Edit message</h1>" in page.content.decode()
+    assert client.post(edit_url).status_code == 400  # no text at all
+    bad = client.post(edit_url, {"text": "x" * 5001})
+    assert bad.status_code == 400 and 'class="errorlist' in bad.content.decode()
+    assert client.post(edit_url, {"text": "hello"}).url == back
+    assert client.get(reverse("messaging:message", args=[message.pk])).url == back
+    assert client.post(reverse("messaging:message_delete", args=[message.pk])).url == back
+    message.refresh_from_db()
+    assert message.text == "" and message.deleted_at is not None
+    assert client.get(edit_url).status_code == 404  # nothing left to edit
+
+
+def test_htmx_delete_redraws_the_message_as_deleted(client, user, other_user, direct):
+    message = message_send(sender=user, conversation=direct, text="oops")
+    response = login(client, user).post(
+        reverse("messaging:message_delete", args=[message.pk]), HTTP_HX_REQUEST="true"
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and f'id="message-{message.pk}"' in body
+    assert "Message deleted" in body and "oops" not in body
+    assert Activity.objects.filter(verb="message_delete", actor=user).count() == 1
+
+
+def test_only_the_sender_may_edit_or_delete_and_strangers_see_nothing(client, user, other_user, direct):
+    message = message_send(sender=user, conversation=direct, text="mine")
+    edit_url = reverse("messaging:message_edit", args=[message.pk])
+    delete_url = reverse("messaging:message_delete", args=[message.pk])
+    detail_url = reverse("messaging:message", args=[message.pk])
+
+    assert client.get(edit_url).url.startswith(reverse("accounts:login"))
+    assert client.post(delete_url).url.startswith(reverse("accounts:login"))
+    login(client, other_user)  # a participant, not the sender
+    assert client.get(edit_url).status_code == 403
+    assert client.post(edit_url, {"text": "hijacked"}).status_code == 403
+    assert client.post(delete_url).status_code == 403
+    assert client.get(detail_url, HTTP_HX_REQUEST="true").status_code == 200
+    login(client, UserFactory())  # not in the conversation
+    for response in (client.get(edit_url), client.post(delete_url), client.get(detail_url)):
+        assert response.status_code == 404
+    message.refresh_from_db()
+    assert (message.text, message.edited_at, message.deleted_at) == ("mine", None, None)
+
+
+def test_poll_redraws_messages_edited_or_deleted_since_the_last_poll(client, user, other_user, direct):
+    old_edit = message_send(sender=other_user, conversation=direct, text="edited long ago")
+    message_update(user=other_user, message=old_edit, text="edited long ago, again")
+    edited = message_send(sender=other_user, conversation=direct, text="helo")
+    deleted = message_send(sender=other_user, conversation=direct, text="a secret")
+    untouched = message_send(sender=other_user, conversation=direct, text="untouched")
+    login(client, user)
+    page = client.get(reverse("messaging:detail", args=[direct.pk])).content.decode()
+    changed_since = re.search(r'name="changed_since" value="([^"]+)"', page).group(1)
+    Message.objects.filter(pk=old_edit.pk).update(edited_at=timezone.now() - timedelta(minutes=5))
+    message_update(user=other_user, message=edited, text="hello")
+    message_delete(user=other_user, message=deleted)
+
+    url = reverse("messaging:messages_after", args=[direct.pk])
+    body = client.get(url, {"after": untouched.pk, "changed_since": changed_since}).content.decode()
+
+    redrawn = re.findall(r'<article [^>]*id="message-(\d+)" hx-swap-oob="true"', body)
+    assert redrawn == [str(edited.pk), str(deleted.pk)]
+    assert "hello" in body and "Message deleted" in body and "a secret" not in body and "untouched" not in body
+    assert 'name="changed_since" value="' in body  # the next poll asks again from here
+    assert 'hx-swap-oob' not in client.get(url, {"after": untouched.pk}).content.decode()  # a page from before
+    assert client.get(url, {"after": untouched.pk, "changed_since": "yesterday"}).status_code == 400
+    assert client.get(url, {"after": untouched.pk, "changed_since": "2026-01-01T00:00:00"}).status_code == 400
+
+
+def test_inbox_preview_of_a_deleted_last_message(client, user, other_user, direct):
+    message = message_send(sender=other_user, conversation=direct, text="a secret")
+    message_delete(user=other_user, message=message)
+    body = login(client, user).get(reverse("messaging:inbox")).content.decode()
+    assert f"{other_user.username}: <em>Message deleted</em>" in body and "a secret" not in body
+    assert "nav-unread-messages" not in body  # nothing left to read
