@@ -99,14 +99,13 @@ def comment_page_before(*, comment: Comment, viewer, limit: int) -> int | None:
     """The `before` of the thread page that ends with this comment's top-level comment, or None when that one is among
     the newest `limit` (the first page a post shows)."""
     top = comment.parent or comment
-    later = (
+    later_ids = list(
         top_level_comments(post=comment.post, viewer=viewer)
         .filter(Q(created_at__gt=top.created_at) | Q(created_at=top.created_at, pk__gt=top.pk))
         .order_by("created_at", "id")
-        .values_list("pk", flat=True)
+        .values_list("pk", flat=True)[:limit]
     )
-    later = list(later[:limit])
-    return later[0] if len(later) == limit else None
+    return later_ids[0] if len(later_ids) == limit else None
 
 
 def comment_get(*, comment_id: int, viewer) -> Comment:

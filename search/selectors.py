@@ -84,7 +84,7 @@ def search_users(*, text: str, viewer=None) -> QuerySet[User]:
         Q(v=_prefix_query(text)) | Q(display_name__istartswith=text)
     )
     match = Q(pk__in=by_username.values("pk")) | Q(pk__in=by_display_name.values("user_id"))
-    # The name typed exactly, then names it starts, before the rest by rank.
+    # The username typed exactly, then usernames and display names that start with it, then the rest by rank.
     name_match = Case(
         When(username__iexact=text, then=0),
         When(username__istartswith=text, then=1),
