@@ -1,11 +1,38 @@
-"""What the comment section of a post shows to one viewer, shared by the page include and the htmx views."""
+"""What the comment section of a post shows to one viewer, shared by the page include and the htmx views.
 
+The section shows one page of the thread: the newest COMMENTS_PER_PAGE top-level comments with their replies, or,
+with `?before=<id>` in the URL of the page it is on, those before top-level comment <id> (messaging's "Earlier
+messages" pattern). Every form in it carries that URL as `next`, so an answer to a write shows the same page.
+"""
+
+from urllib.parse import urlsplit, urlunsplit
+
+from django.http import QueryDict
 from django.middleware.csrf import get_token
 
 from communities.selectors import can_post_in
 
 from .forms import CommentForm
-from .selectors import can_moderate_comments_of, comment_thread
+from .selectors import can_moderate_comments_of, comment_thread_page, comment_thread_total
+
+COMMENTS_PER_PAGE = 20
+
+
+def page_before(url: str) -> int | None:
+    """The `before` of a page URL; anything but an id reads as the latest page, as Paginator.get_page reads a bad
+    page number."""
+    value = QueryDict(urlsplit(url).query).get("before", "")
+    return int(value) if value.isdigit() else None
+
+
+def page_url(url: str, before: int | None) -> str:
+    """`url` showing the thread page that ends before top-level comment `before` (the latest page for None)."""
+    parts = urlsplit(url)
+    query = QueryDict(parts.query, mutable=True)
+    query.pop("before", None)
+    if before is not None:
+        query["before"] = str(before)
+    return urlunsplit(parts._replace(query=query.urlencode()))
 
 
 def _failed_parent_id(form: CommentForm | None, comments: list) -> int | None:
@@ -19,7 +46,9 @@ def _failed_parent_id(form: CommentForm | None, comments: list) -> int | None:
 
 def section_context(*, request, post, form: CommentForm | None = None, next_url: str | None = None) -> dict:
     viewer = request.user
-    comments = list(comment_thread(post=post, viewer=viewer))
+    next_url = next_url or request.get_full_path()
+    before = page_before(next_url)
+    comments, has_earlier = comment_thread_page(post=post, viewer=viewer, limit=COMMENTS_PER_PAGE, before=before)
     signed_in = viewer.is_authenticated
     return {
         "request": request,
@@ -27,11 +56,14 @@ def section_context(*, request, post, form: CommentForm | None = None, next_url:
         "csrf_token": get_token(request),
         "post": post,
         "comments": comments,
-        "total": sum(1 + len(comment.visible_replies) for comment in comments),
+        "total": comment_thread_total(post=post, viewer=viewer),
+        "earlier_url": page_url(next_url, comments[0].pk) if has_earlier else None,
+        # On an earlier page the new-comment form gives way to a link back: new comments land on the latest page.
+        "latest_url": page_url(next_url, None) if before is not None else None,
         "form": form or CommentForm(),
         # A reply form that failed validation is shown open, under its comment, with the errors.
         "failed_parent_id": _failed_parent_id(form, comments),
         "can_comment": signed_in and (post.community_id is None or can_post_in(user=viewer, community=post.community)),
         "can_moderate": signed_in and can_moderate_comments_of(user=viewer, post=post),
-        "next_url": next_url or request.get_full_path(),
+        "next_url": next_url,
     }

@@ -1,6 +1,18 @@
 """Reads of comments shared by the HTML views and the API, each in a constant number of queries."""
 
-from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -56,6 +68,44 @@ def comment_thread(*, post: Post, viewer) -> QuerySet[Comment]:
     return top_level_comments(post=post, viewer=viewer).prefetch_related(
         Prefetch("replies", queryset=replies, to_attr="visible_replies")
     )
+
+
+def _before_in_thread(*, post: Post, before: int) -> Q:
+    """Top-level comments that come before comment `before` in thread order (created_at, id). When that comment has
+    been deleted since, its id still places it: ids follow creation."""
+    anchor_time = Comment.objects.filter(pk=before, post=post).values_list("created_at", flat=True).first()
+    if anchor_time is None:
+        return Q(pk__lt=before)
+    return Q(created_at__lt=anchor_time) | Q(created_at=anchor_time, pk__lt=before)
+
+
+def comment_thread_page(*, post: Post, viewer, limit: int, before: int | None = None) -> tuple[list[Comment], bool]:
+    """One page of the thread: the newest `limit` top-level comments (of those before top-level comment `before`, if
+    given) with their visible replies, oldest first as the section shows them, and whether earlier ones exist."""
+    thread = comment_thread(post=post, viewer=viewer)
+    if before is not None:
+        thread = thread.filter(_before_in_thread(post=post, before=before))
+    newest = list(thread.order_by("-created_at", "-id")[: limit + 1])
+    return list(reversed(newest[:limit])), len(newest) > limit
+
+
+def comment_thread_total(*, post: Post, viewer) -> int:
+    """How many comments the whole thread shows the viewer, over all its pages: top-level ones and their replies."""
+    totals = top_level_comments(post=post, viewer=viewer).aggregate(top=Count("id"), replies=Sum("reply_count"))
+    return totals["top"] + (totals["replies"] or 0)
+
+
+def comment_page_before(*, comment: Comment, viewer, limit: int) -> int | None:
+    """The `before` of the thread page that ends with this comment's top-level comment, or None when that one is among
+    the newest `limit` (the first page a post shows)."""
+    top = comment.parent or comment
+    later_ids = list(
+        top_level_comments(post=comment.post, viewer=viewer)
+        .filter(Q(created_at__gt=top.created_at) | Q(created_at=top.created_at, pk__gt=top.pk))
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return later_ids[0] if len(later_ids) == limit else None
 
 
 def comment_get(*, comment_id: int, viewer) -> Comment:

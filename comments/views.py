@@ -15,7 +15,7 @@ from socialnet.errors import Conflict, RateLimited
 from . import selectors, services
 from .forms import CommentEditForm, CommentForm, RepostForm
 from .models import Comment
-from .sections import section_context
+from .sections import COMMENTS_PER_PAGE, page_url, section_context
 
 
 def _is_htmx(request) -> bool:
@@ -61,11 +61,12 @@ def _comment_for(request, pk) -> Comment:
 
 
 def post_comments(request, post_id):
-    """The comment section of a post as a fragment for htmx; without htmx, the post page has it."""
+    """The comment section of a post (the page of it that `next` shows) as a fragment for htmx; without htmx, the
+    page itself has it."""
     post = post_get(pk=post_id, viewer=request.user)
     if _is_htmx(request):
         return _section(request, post)
-    return redirect(f"{reverse('posts:detail', args=[post.pk])}#comments-{post.pk}")
+    return redirect(f"{_next_url(request, post)}#comments-{post.pk}")
 
 
 @login_required
@@ -139,9 +140,10 @@ unlike = _comment_action(lambda user, c: services.comment_like_remove(user=user,
 
 
 def detail(request, pk):
-    """A stable link to one comment (notifications use it): its place in the post's comments."""
+    """A stable link to one comment (notifications use it): its place on the page of the post's comments that has it."""
     comment = _comment_for(request, pk)
-    return redirect(f"{reverse('posts:detail', args=[comment.post_id])}#comment-{comment.pk}")
+    before = selectors.comment_page_before(comment=comment, viewer=request.user, limit=COMMENTS_PER_PAGE)
+    return redirect(f"{page_url(reverse('posts:detail', args=[comment.post_id]), before)}#comment-{comment.pk}")
 
 
 def _repost_state(request, post, *, reposted: bool):

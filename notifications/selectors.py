@@ -40,7 +40,7 @@ def notifications_with_links(notifications) -> list[Notification]:
             ids_by_type.setdefault(notification.target_type, set()).add(notification.target_id)
     usernames = dict(User.objects.filter(pk__in=ids_by_type.get("user", ())).values_list("pk", "username"))
     slugs = dict(Community.objects.filter(pk__in=ids_by_type.get("community", ())).values_list("pk", "slug"))
-    comment_posts = dict(Comment.objects.filter(pk__in=ids_by_type.get("comment", ())).values_list("pk", "post_id"))
+    comment_ids = set(Comment.objects.filter(pk__in=ids_by_type.get("comment", ())).values_list("pk", flat=True))
 
     for notification in notifications:
         kind, target_id = notification.target_type, notification.target_id
@@ -50,9 +50,9 @@ def notifications_with_links(notifications) -> list[Notification]:
             url = _url("messaging:detail", target_id)
         elif kind == "community" and target_id in slugs:
             url = _url("communities:detail", slugs[target_id])
-        elif kind == "comment" and target_id in comment_posts:
-            url = _url("posts:detail", comment_posts[target_id])
-            url = f"{url}#comment-{target_id}" if url else ""
+        elif kind == "comment" and target_id in comment_ids:
+            # The comment's own link opens the page of the post's comments that has it.
+            url = _url("comments:detail", target_id)
         elif kind == "user" and target_id in usernames:
             url = _url("accounts:profile", usernames[target_id])
         elif notification.actor is not None:

@@ -1,7 +1,7 @@
 """Search over users, communities and posts: PostgreSQL full-text search, icontains elsewhere.
 
-People and communities match word prefixes (names are typed as you go); posts take web-search syntax
-("quoted phrases", -excluded words)."""
+People and communities match word prefixes (names are typed as you go), people also the start of their username or
+display name whatever it is (one letter too); posts take web-search syntax ("quoted phrases", -excluded words)."""
 
 import re
 from functools import reduce
@@ -9,7 +9,7 @@ from operator import and_, or_
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
 
 from accounts.models import Profile, User
 from accounts.selectors import blocked_user_ids
@@ -46,16 +46,24 @@ def _words_match(text: str, *fields: str) -> Q:
 
 
 def _ranked(
-    qs, *, text: str, fields: tuple[str, ...], fallback_order: tuple[str, ...], query=_query, match: Q | None = None
+    qs,
+    *,
+    text: str,
+    fields: tuple[str, ...],
+    fallback_order: tuple[str, ...],
+    query=_query,
+    match: Q | None = None,
+    first_order: tuple = (),
 ):
-    """Rows matching `text` in `fields`, best first. `match` replaces the default one-vector filter."""
+    """Rows matching `text` in `fields`, best first. `match` replaces the default one-vector filter; `first_order`
+    comes before the rank."""
     if not settings.IS_POSTGRES:
-        return qs.filter(_words_match(text, *fields)).order_by(*fallback_order)
+        return qs.filter(_words_match(text, *fields)).order_by(*first_order, *fallback_order)
     if match is None:
         qs = qs.alias(search_vector=_vector(*fields)).filter(search_vector=query(text))
     else:
         qs = qs.filter(match)
-    return qs.annotate(rank=SearchRank(_vector(*fields), query(text))).order_by("-rank", *fallback_order)
+    return qs.annotate(rank=SearchRank(_vector(*fields), query(text))).order_by(*first_order, "-rank", *fallback_order)
 
 
 def search_users(*, text: str, viewer=None) -> QuerySet[User]:
@@ -66,16 +74,30 @@ def search_users(*, text: str, viewer=None) -> QuerySet[User]:
     hidden = blocked_user_ids(user=viewer)
     if hidden:
         qs = qs.exclude(pk__in=hidden)
-    # Two single-table matches, so that each can use its own index (an OR across a join could not).
-    by_username = User.objects.alias(v=_vector("username")).filter(v=_prefix_query(text)).values("pk")
-    by_display_name = Profile.objects.alias(v=_vector("display_name")).filter(v=_prefix_query(text)).values("user_id")
-    match = Q(pk__in=by_username) | Q(pk__in=by_display_name)
+    # Two single-table matches, so that each can use its own indexes (an OR across a join could not): word prefixes
+    # through the full-text index, and the whole name's start through the prefix index (search/0002), which also
+    # finds what full text drops: stop words ("a") and partial stems ("happin" for happiness).
+    by_username = User.objects.alias(v=_vector("username")).filter(
+        Q(v=_prefix_query(text)) | Q(username__istartswith=text)
+    )
+    by_display_name = Profile.objects.alias(v=_vector("display_name")).filter(
+        Q(v=_prefix_query(text)) | Q(display_name__istartswith=text)
+    )
+    match = Q(pk__in=by_username.values("pk")) | Q(pk__in=by_display_name.values("user_id"))
+    # The username typed exactly, then usernames and display names that start with it, then the rest by rank.
+    name_match = Case(
+        When(username__iexact=text, then=0),
+        When(username__istartswith=text, then=1),
+        When(profile__display_name__istartswith=text, then=2),
+        default=3,
+    )
     return _ranked(
-        qs,
+        qs.alias(name_match=name_match),
         text=text,
         fields=("username", "profile__display_name"),
         query=_prefix_query,
         match=match,
+        first_order=("name_match",),
         fallback_order=("username",),
     )
 

@@ -1,11 +1,15 @@
-"""One person comments on a post, another replies, and the first is notified; all without a page reload."""
+"""One person comments on a post, another replies, and the first is notified; a long thread is read page by page;
+all without a page reload."""
+
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from comments.models import Comment
 from notifications.models import Notification
-from tests.factories import PostFactory, UserFactory
+from tests.factories import CommentFactory, PostFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,3 +43,31 @@ def test_comment_reply_and_notification(logged_in_page, live_server):
     expect(alice_page.locator("#nav-unread-notifications")).to_have_text("1")
     alice_page.goto("/notifications/")
     expect(alice_page.get_by_text("bob replied to your comment")).to_be_visible()
+
+
+def test_earlier_comments_in_place(logged_in_page, live_server):
+    reader, writer = UserFactory(username="reader"), UserFactory(username="writer")
+    post = PostFactory(text="A busy thread")
+    start = timezone.now() - timedelta(hours=1)
+    for i in range(25):
+        CommentFactory(post=post, author=writer, text=f"comment number {i}", created_at=start + timedelta(minutes=i))
+    page = logged_in_page(reader)
+    page.goto(f"/posts/{post.pk}/")
+    section = page.locator(f"#comments-{post.pk}")
+    expect(section.locator(".comment-text", has_text="comment number 24")).to_be_visible()
+    expect(section.locator(".comment-text", has_text="comment number 4")).to_have_count(0)
+    page.evaluate("window.stillHere = true")
+
+    section.get_by_role("link", name="Earlier comments").click()
+    expect(section.locator(".comment-text", has_text="comment number 4")).to_be_visible()
+    expect(section.locator(".comment")).to_have_count(5)
+    assert "?before=" in page.url and page.evaluate("window.stillHere") is True
+    # A like there answers with the same page.
+    section.locator(".comment", has_text="comment number 0").get_by_role("button", name="Like").click()
+    expect(section.locator(".comment", has_text="comment number 0")).to_contain_text("1 like")
+    expect(section.locator(".comment")).to_have_count(5)
+
+    section.get_by_role("link", name="Latest comments").click()
+    expect(section.locator(".comment-text", has_text="comment number 24")).to_be_visible()
+    expect(page.get_by_label("Add a comment")).to_be_visible()
+    assert page.evaluate("window.stillHere") is True

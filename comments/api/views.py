@@ -1,7 +1,6 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -10,6 +9,7 @@ from comments import selectors, services
 from posts.api.serializers import LikeStateSerializer
 from posts.reposts import repost_create, repost_delete, reposts_of_user
 from posts.selectors import post_get
+from socialnet.pagination import CreatedCursorPagination
 
 from .serializers import (
     CommentCreateSerializer,
@@ -21,13 +21,10 @@ from .serializers import (
 )
 
 
-class OldestFirstCursorPagination(CursorPagination):
+class OldestFirstCursorPagination(CreatedCursorPagination):
     """Conversations read top-down: oldest first, stable while new comments arrive."""
 
     ordering = ("created_at", "id")
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 class PostCommentsView(generics.ListCreateAPIView):

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from tests.factories import CommentFactory, CommentLikeFactory
 
@@ -14,5 +17,19 @@ def add_commented_comments(user, other_user):
         for comment in CommentFactory.create_batch(n, post=post, author=other_user):
             CommentFactory(post=post, parent=comment, author=user)
             CommentLikeFactory(comment=comment, user=user)
+
+    return add
+
+
+@pytest.fixture
+def add_top_level_comments(other_user):
+    """add(post, n): n top-level comments by one author, a minute apart, oldest first (and returned in that order)."""
+
+    def add(post, n):
+        start = timezone.now() - timedelta(minutes=n)
+        return [
+            CommentFactory(post=post, author=other_user, text=f"comment {i}", created_at=start + timedelta(minutes=i))
+            for i in range(n)
+        ]
 
     return add

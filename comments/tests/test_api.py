@@ -90,14 +90,26 @@ def test_cursor_pagination(auth_api_client):
     assert len(auth_api_client.get(page["next"]).data["results"]) == 1
 
 
+def test_many_comments_come_twenty_at_a_time(auth_api_client, add_top_level_comments):
+    post = PostFactory()
+    comments = add_top_level_comments(post, 25)
+    page = auth_api_client.get(comments_url(post)).data
+    assert [c["id"] for c in page["results"]] == [c.pk for c in comments[:20]] and page["previous"] is None
+    rest = auth_api_client.get(page["next"]).data
+    assert [c["id"] for c in rest["results"]] == [c.pk for c in comments[20:]] and rest["next"] is None
+
+
 def test_comment_list_query_count_is_bounded(auth_api_client, add_commented_comments, django_assert_max_num_queries):
     post = PostFactory()
     add_commented_comments(post, 2)
     with django_assert_max_num_queries(8) as small:
         assert len(auth_api_client.get(comments_url(post)).data["results"]) == 2
-    add_commented_comments(post, 8)
+    add_commented_comments(post, 30)
     with django_assert_max_num_queries(len(small.captured_queries)):
-        assert len(auth_api_client.get(comments_url(post)).data["results"]) == 10
+        page = auth_api_client.get(comments_url(post)).data
+        assert len(page["results"]) == 20
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert len(auth_api_client.get(page["next"]).data["results"]) == 12
 
 
 def test_only_author_patches_and_deletes(auth_api_client, user, other_user):

@@ -1,3 +1,5 @@
+from urllib.parse import quote
+
 import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
@@ -110,9 +112,68 @@ def test_section_queries_do_not_grow_with_comments(auth_client, add_commented_co
     add_commented_comments(post, 2)
     with django_assert_max_num_queries(20) as small:
         assert auth_client.get(section_url(post), **HTMX).content.decode().count('class="comment"') == 4
-    add_commented_comments(post, 8)
+    add_commented_comments(post, 40)
     with django_assert_max_num_queries(len(small.captured_queries)):
-        assert auth_client.get(section_url(post), **HTMX).content.decode().count('class="comment"') == 20
+        # One page: the newest 20 top-level comments, each with its reply.
+        assert auth_client.get(section_url(post), **HTMX).content.decode().count('class="comment"') == 40
+    earlier = f"{post_page(post)}?before={Comment.objects.filter(parent=None).order_by('-id')[19].pk}"
+    with django_assert_max_num_queries(len(small.captured_queries) + 1):  # + where the earlier page ends
+        body = auth_client.get(section_url(post), {"next": earlier}, **HTMX).content.decode()
+        assert body.count('class="comment"') == 40
+
+
+def test_post_page_shows_the_latest_comments_and_earlier_ones_page_by_page(auth_client, add_top_level_comments):
+    post = PostFactory()
+    comments = add_top_level_comments(post, 45)
+    body = auth_client.get(post_page(post)).content.decode()
+    assert "Comments (45)" in body and body.count('class="comment"') == 20
+    assert "comment 25<" in body and "comment 44<" in body and "comment 24<" not in body
+    earlier = f"{post_page(post)}?before={comments[25].pk}"
+    assert f'href="{earlier}#comments-{post.pk}"' in body
+    assert 'name="text"' in body and "Latest comments" not in body
+
+    body = auth_client.get(earlier).content.decode()
+    assert body.count('class="comment"') == 20 and "comment 5<" in body and "comment 24<" in body
+    assert f'href="{post_page(post)}?before={comments[5].pk}#comments-{post.pk}"' in body
+    # Earlier pages link back to the latest comments where the new-comment form is; replies stay possible.
+    assert f'id="latest-comments-{post.pk}" href="{post_page(post)}#comments-{post.pk}"' in body
+    assert 'id="comment-text-new"' not in body and f'id="comment-text-{comments[5].pk}"' in body
+
+    body = auth_client.get(f"{post_page(post)}?before={comments[5].pk}").content.decode()
+    assert body.count('class="comment"') == 5 and "comment 0<" in body and "Earlier comments" not in body
+
+
+def test_earlier_comments_under_htmx_swap_the_section_and_writes_keep_the_page(auth_client, add_top_level_comments):
+    post = PostFactory()
+    comments = add_top_level_comments(post, 25)
+    latest = auth_client.get(section_url(post), **HTMX).content.decode()
+    earlier = f"{post_page(post)}?before={comments[5].pk}"
+    assert f'hx-get="{section_url(post)}?next={quote(earlier)}"' in latest
+    assert f'hx-push-url="{earlier}"' in latest
+
+    body = auth_client.get(section_url(post), {"next": earlier}, **HTMX).content.decode()
+    assert body.lstrip().startswith(f'<section id="comments-{post.pk}"') and "<html" not in body
+    assert body.count('class="comment"') == 5 and f'name="next" value="{earlier}"' in body
+    # Liking a comment of that page answers with the same page, not the latest one.
+    body = auth_client.post(reverse("comments:like", args=[comments[0].pk]), {"next": earlier}, **HTMX).content.decode()
+    assert body.count('class="comment"') == 5 and "comment 0<" in body and "1 like" in body
+
+
+def test_a_bad_before_shows_the_latest_page(auth_client, add_top_level_comments):
+    post = PostFactory()
+    add_top_level_comments(post, 21)
+    body = auth_client.get(post_page(post), {"before": "x"}).content.decode()
+    assert body.count('class="comment"') == 20 and "comment 20<" in body
+
+
+def test_a_new_comment_shows_at_once_under_many(auth_client, add_top_level_comments):
+    post = PostFactory()
+    add_top_level_comments(post, 30)
+    response = auth_client.post(reverse("comments:create", args=[post.pk]), {"text": "Newest words"}, **HTMX)
+    body = response.content.decode()
+    assert "Newest words" in body and "Comments (31)" in body and body.count('class="comment"') == 20
+    response = auth_client.post(reverse("comments:create", args=[post.pk]), {"text": "Without htmx"}, follow=True)
+    assert "Without htmx" in response.content.decode()
 
 
 def test_section_include_renders_inside_a_post_page(rf: RequestFactory, user):
@@ -207,10 +268,16 @@ def test_anonymous_sees_comments_and_a_login_link(client):
     assert response.status_code == 302 and Comment.objects.count() == 1
 
 
-def test_detail_links_to_the_comment_in_place(client):
+def test_detail_links_to_the_comment_in_place(client, add_top_level_comments):
     comment = CommentFactory()
     response = client.get(reverse("comments:detail", args=[comment.pk]))
     assert response["Location"] == f"{post_page(comment.post)}#comment-{comment.pk}"
+    # Past the first page, the link opens the page that has the comment.
+    comments = add_top_level_comments(comment.post, 30)
+    reply = CommentFactory(post=comment.post, parent=comments[3])
+    response = client.get(reverse("comments:detail", args=[reply.pk]))
+    assert response["Location"] == f"{post_page(comment.post)}?before={comments[4].pk}#comment-{reply.pk}"
+    assert f'id="comment-{reply.pk}"' in client.get(response["Location"]).content.decode()
 
 
 def test_repost_page_and_undo(auth_client, user):

@@ -1,6 +1,7 @@
 import pytest
 from django.db import transaction
 from django.http import Http404
+from django.urls import reverse
 
 from analytics.models import Activity
 from notifications.models import Notification
@@ -84,6 +85,7 @@ def test_links_point_at_each_kind_of_target(user, other_user, django_assert_max_
         linked = notifications_with_links(made)
     urls = [n.target_url for n in linked]
     assert urls[0] == "/messages/7/"
+    assert urls[3] == reverse("comments:detail", args=[comment.pk])
     assert urls[4] == f"/accounts/u/{other_user.username}/"
     # Post and community pages belong to other apps; their links appear once those URL names are routed.
     assert all(url == "" or url.startswith("/") for url in urls)

@@ -6,22 +6,14 @@ so the planner can answer the @@ filters from the index. Other databases search 
 
 from django.db import migrations
 
+from socialnet.db import PostgresOnlyRunSQL
+
 INDEXES = {
     "search_user_username_fts": ("accounts_user", "COALESCE(username, '')"),
     "search_profile_display_name_fts": ("accounts_profile", "COALESCE(display_name, '')"),
     "search_community_fts": ("communities_community", "COALESCE(name, '') || ' ' || COALESCE(description, '')"),
     "search_post_text_fts": ("posts_post", "COALESCE(text, '')"),
 }
-
-
-class PostgresOnlyRunSQL(migrations.RunSQL):
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

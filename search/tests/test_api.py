@@ -53,3 +53,13 @@ def test_post_search_query_count_is_constant(api_client, django_assert_max_num_q
         PostFactory(text=f"tomato number {n}")
     with django_assert_max_num_queries(3):
         assert len(api_client.get("/api/v1/search/", {"q": "tomato", "type": "posts"}).json()["results"]) == 10
+
+
+def test_partial_names_find_people_exact_and_prefix_usernames_first(auth_api_client, user):
+    UserFactory(username="bob", profile__display_name="Al Bob")
+    UserFactory(username="alfie", profile__display_name="")
+    UserFactory(username="al", profile__display_name="")
+    UserFactory(username="al_gone", is_active=False)
+    response = auth_api_client.get("/api/v1/search/", {"q": "AL", "type": "users"})
+    assert response.status_code == 200
+    assert [u["username"] for u in response.json()["results"]] == ["al", "alfie", "bob"]

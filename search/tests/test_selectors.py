@@ -66,6 +66,45 @@ def test_people_and_communities_match_as_names_are_typed(user):
     assert not search_users(text="'&|!:*()", viewer=user).exists()  # tsquery syntax is not passed through
 
 
+@postgres_only
+def test_one_letter_or_a_partial_name_finds_people_whose_name_starts_with_it(user):
+    alice = UserFactory(username="alice", profile__display_name="Alice Gardener")
+    anna = UserFactory(username="bell", profile__display_name="anna Bell")
+    happy = UserFactory(username="happiness_fan", profile__display_name="")
+    UserFactory(username="carl", profile__display_name="Carl Alsop")
+    # "a" is an English stop word and "happin" a partial stem: full-text search alone finds neither.
+    assert list(search_users(text="a", viewer=user)) == [alice, anna]
+    assert list(search_users(text="A", viewer=user)) == [alice, anna]
+    assert list(search_users(text="happin", viewer=user)) == [happy]
+    assert list(search_users(text="ANNA b", viewer=user)) == [anna]
+
+
+@postgres_only
+def test_exact_then_prefix_usernames_rank_first(user):
+    word_match = UserFactory(username="zed", profile__display_name="Zed Alder")
+    by_display_name = UserFactory(username="bundy", profile__display_name="Al Bundy")
+    prefix = UserFactory(username="alfred", profile__display_name="Fred")
+    exact = UserFactory(username="Al", profile__display_name="Someone")
+    assert list(search_users(text="al", viewer=user)) == [exact, prefix, by_display_name, word_match]
+
+
+def test_name_prefixes_respect_blocks_and_inactive_people(user):
+    blocked, blocker = UserFactory(username="ab_blocked"), UserFactory(username="ab_blocker")
+    BlockFactory(blocker=user, blocked=blocked)
+    BlockFactory(blocker=blocker, blocked=user)
+    UserFactory(username="ab_gone", is_active=False)
+    visible = UserFactory(username="ab_here")
+    assert list(search_users(text="a", viewer=user)) == [visible]
+    assert list(search_users(text="ab", viewer=None)) == [blocked, blocker, visible]
+
+
+def test_like_wildcards_in_a_name_are_plain_characters(user):
+    underscored = UserFactory(username="a_b")
+    UserFactory(username="axb")
+    assert list(search_users(text="a_", viewer=user)) == [underscored]
+    assert not search_users(text="%", viewer=user).exists()
+
+
 def test_communities_by_name_or_description_with_member_counts():
     chess = CommunityFactory(name="Chess club", description="We play on Sundays")
     CommunityFactory(name="Bridge", description="Cards")
@@ -98,9 +137,11 @@ def test_fallback_without_postgres_matches_every_word(settings, user):
         (lambda: search_communities(text="chess"), "search_community_fts"),
         (lambda: search_users(text="alice"), "search_user_username_fts"),
         (lambda: search_users(text="alice"), "search_profile_display_name_fts"),
+        (lambda: search_users(text="a"), "search_user_username_prefix"),
+        (lambda: search_users(text="a"), "search_profile_display_name_prefix"),
     ],
 )
-def test_queries_can_use_the_gin_indexes(queryset, index):
+def test_queries_can_use_the_gin_and_prefix_indexes(queryset, index):
     # Test tables are tiny (and may carry statistics from earlier bulk loads), so the planner would rather read a
     # whole table or walk another index; with only bitmap scans allowed, a match must come through the GIN index.
     scans = ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan")

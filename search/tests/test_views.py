@@ -51,3 +51,14 @@ def test_query_count_does_not_grow_with_results(client):
         CommunityFactory(name=f"pumpkin fans {n}")
         UserFactory(username=f"pumpkin{n}")
     assert queries() == few
+
+
+def test_one_letter_finds_people_by_the_start_of_their_name(auth_client, user):
+    UserFactory(username="alma", profile__display_name="Alma")
+    UserFactory(username="zoe", profile__display_name="Anne Zoe")
+    blocked = UserFactory(username="amos")
+    BlockFactory(blocker=user, blocked=blocked)
+    UserFactory(username="bruno", profile__display_name="Bruno")
+    content = auth_client.get("/search/", {"q": "a", "type": "users"}).content.decode()
+    assert "@alma" in content and "@zoe" in content
+    assert "@amos" not in content and "@bruno" not in content
