@@ -6,6 +6,8 @@ posts/tests/test_services.py; this file covers follows, community joins and conc
 
 import threading
 import time
+from contextlib import contextmanager
+from functools import partial
 
 import pytest
 from django.db import connection, transaction
@@ -114,6 +116,31 @@ def test_two_participants_sending_at_once_lose_no_message():
     assert Activity.objects.filter(verb="message_send").count() == 32
 
 
+@contextmanager
+def uncommitted_in_another_connection(write, hold_seconds: float = 0.5):
+    """Run `write()` in a transaction of another thread's connection and keep it uncommitted for `hold_seconds`
+    while the body runs: the body meets the write in flight, as a concurrent request would."""
+    done = threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                write()
+                done.set()
+                time.sleep(hold_seconds)
+        finally:
+            done.set()
+            connection.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert done.wait(10)
+    try:
+        yield
+    finally:
+        thread.join()
+
+
 def test_a_post_written_while_its_community_is_deleted_is_a_404_not_a_500():
     """The member passed the membership check before the deletion committed; the insert's foreign key then fails at
     commit. The writer is told the community is gone, and nothing is left behind."""
@@ -121,23 +148,10 @@ def test_a_post_written_while_its_community_is_deleted_is_a_404_not_a_500():
     community = CommunityFactory(created_by=owner)
     MembershipFactory(community=community, user=owner, role="owner")
     MembershipFactory(community=community, user=member)
-    deleted = threading.Event()
-
-    def delete_and_commit_later():
-        try:
-            with transaction.atomic():
-                community_delete(actor=owner, community=type(community).objects.get(pk=community.pk))
-                deleted.set()
-                time.sleep(0.5)  # the writer's insert runs meanwhile and waits on this row at its commit
-        finally:
-            connection.close()
-
-    deleter = threading.Thread(target=delete_and_commit_later)
-    deleter.start()
-    assert deleted.wait(10)
-    with pytest.raises(Http404):
+    # Another request has its own instance of the community (deleting one clears its pk).
+    deletion = partial(community_delete, actor=owner, community=type(community).objects.get(pk=community.pk))
+    with uncommitted_in_another_connection(deletion), pytest.raises(Http404):
         post_create(author=member, text="hello", topic=topic, community=community)
-    deleter.join()
     assert not Post.objects.filter(author=member).exists()
     assert not Activity.objects.filter(actor=member, verb="post_create").exists()
 
@@ -150,21 +164,7 @@ def test_an_owner_deleting_their_account_while_the_successor_leaves_hands_over_t
     MembershipFactory(community=community, user=owner, role="owner")
     MembershipFactory(community=community, user=first, role="moderator")  # the successor
     MembershipFactory(community=community, user=second)
-    leaving = threading.Event()
-
-    def leave_and_commit_later():
-        try:
-            with transaction.atomic():
-                community_leave(user=first, community=type(community).objects.get(pk=community.pk))
-                leaving.set()
-                time.sleep(0.5)
-        finally:
-            connection.close()
-
-    leaver = threading.Thread(target=leave_and_commit_later)
-    leaver.start()
-    assert leaving.wait(10)
-    account_delete(user=owner, password=PASSWORD)
-    leaver.join()
+    with uncommitted_in_another_connection(partial(community_leave, user=first, community=community)):
+        account_delete(user=owner, password=PASSWORD)
     owners = list(Membership.objects.filter(community=community, role="owner").values_list("user_id", flat=True))
     assert owners == [second.pk]
