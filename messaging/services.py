@@ -11,7 +11,12 @@ from django.utils import timezone
 from accounts.selectors import blocked_user_ids, is_blocked_between
 from analytics.services import activity_record
 from notifications.models import Notification
-from notifications.services import notification_create, notification_mark_read_about, notification_text_replace
+from notifications.services import (
+    notification_create,
+    notification_mark_read_about,
+    notification_text_replace,
+    notifications_quoting_delete,
+)
 from socialnet.errors import Conflict
 from socialnet.ratelimit import rate_limit_hit
 
@@ -161,16 +166,10 @@ def _own_message_locked(*, user, message: Message) -> Message:
     return locked
 
 
-def _requote(*, message: Message, old_text: str, new_text: str) -> None:
-    """The "sent you a message" notifications of this message quote its new text (none once deleted)."""
-    notification_text_replace(
-        actor=message.sender_id,
-        verb=Notification.Verb.MESSAGE,
-        target=message.conversation,
-        old_text=_excerpt(old_text),
-        new_text=_excerpt(new_text),
-        since=message.created_at,
-    )
+def _message_notifications(message: Message, text: str) -> dict:
+    """Which "sent you a message" notifications are this message's: those quoting its text since it was sent."""
+    return {"actor": message.sender_id, "verb": Notification.Verb.MESSAGE, "target": message.conversation,
+            "text": _excerpt(text), "since": message.created_at}
 
 
 def message_update(*, user, message: Message, text: str) -> Message:
@@ -185,7 +184,7 @@ def message_update(*, user, message: Message, text: str) -> Message:
         old_text = message.text
         message.text, message.edited_at = text, timezone.now()
         message.save(update_fields=["text", "edited_at"])
-        _requote(message=message, old_text=old_text, new_text=text)
+        notification_text_replace(**_message_notifications(message, old_text), new_text=_excerpt(text))
         activity_record(
             actor=user, verb="message_update", target=message, context={"conversation_id": message.conversation_id}
         )
@@ -200,7 +199,7 @@ def message_delete(*, user, message: Message) -> Message:
         old_text = message.text
         message.text, message.deleted_at = "", timezone.now()
         message.save(update_fields=["text", "deleted_at"])
-        _requote(message=message, old_text=old_text, new_text="")
+        notifications_quoting_delete(**_message_notifications(message, old_text))
         activity_record(
             actor=user, verb="message_delete", target=message, context={"conversation_id": message.conversation_id}
         )

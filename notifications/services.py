@@ -35,24 +35,35 @@ def notifications_create(
         transaction.on_commit(lambda: Notification.objects.bulk_create(notifications))
 
 
-def notification_text_replace(*, actor, verb: str, target: models.Model, old_text: str, new_text: str, since) -> int:
-    """When the text a notification quotes changes (an edited or deleted message), make its notifications quote the
-    new one: per recipient, the first notification of `verb` from `actor` about `target` quoting `old_text` created
-    at or after `since` (an earlier identical text keeps its own). Call it inside the change's transaction."""
+def _quoting(*, actor, verb: str, target: models.Model, text: str, since) -> models.QuerySet:
+    """Per recipient, the first notification of `verb` from `actor` about `target` quoting `text` created at or after
+    `since`: the one a message sent at `since` produced (an earlier identical text keeps its own)."""
     first_per_recipient = (
         Notification.objects.filter(
             actor=actor,
             verb=verb,
             target_type=target._meta.model_name,
             target_id=target.pk,
-            text=old_text,
+            text=text,
             created_at__gte=since,
         )
         .order_by("recipient_id", "created_at", "id")
         .distinct("recipient_id")
         .values("id")
     )
-    return Notification.objects.filter(pk__in=first_per_recipient).update(text=new_text)
+    return Notification.objects.filter(pk__in=first_per_recipient)
+
+
+def notification_text_replace(*, actor, verb: str, target: models.Model, text: str, since, new_text: str) -> int:
+    """When the text a notification quotes changes (an edited message), make its notifications quote the new one.
+    Call it inside the change's transaction."""
+    return _quoting(actor=actor, verb=verb, target=target, text=text, since=since).update(text=new_text)
+
+
+def notifications_quoting_delete(*, actor, verb: str, target: models.Model, text: str, since) -> int:
+    """When what a notification quotes is deleted (a message), its notifications go too: nothing left to see, and
+    no unread mark for it. Call it inside the deletion's transaction."""
+    return _quoting(actor=actor, verb=verb, target=target, text=text, since=since).delete()[0]
 
 
 def notification_mark_read(*, user, notification: Notification) -> bool:
