@@ -27,9 +27,12 @@ class Conversation(models.Model):
         return [participant.user for participant in self.participants.all() if participant.user_id != viewer.pk]
 
     def title_for(self, viewer) -> str:
+        """A group's title; a 1:1 conversation is named after the other person, as their posts show them."""
         if self.is_group:
             return self.title
-        return ", ".join(user.username for user in self.others(viewer)) or self.title or "Conversation"
+        names = (profile.name if (profile := getattr(user, "profile", None)) else user.username
+                 for user in self.others(viewer))  # accounts made by createsuperuser have no profile
+        return ", ".join(names) or self.title or "Conversation"
 
 
 class Participant(models.Model):

@@ -63,7 +63,7 @@ def test_list_shows_my_conversations_with_unread_counts(user, other_user, direct
     assert response.status_code == 200
     [item] = response.data["results"]
     assert item["id"] == direct.pk
-    assert item["title"] == other_user.username
+    assert item["title"] == other_user.profile.name  # the display name, as their posts show them
     assert item["unread_count"] == 1
     assert (item["last_message_text"], item["last_message_sender"]) == ("hello", other_user.username)
     assert set(item["participants"]) == {user.username, other_user.username}

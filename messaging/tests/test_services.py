@@ -455,3 +455,14 @@ def test_an_edit_waiting_on_a_concurrent_delete_finds_the_message_deleted():
     assert outcome == {"edit": "404"}
     message.refresh_from_db()
     assert (message.text, message.edited_at) == ("", None) and message.deleted_at is not None
+
+
+def test_a_direct_conversation_is_named_after_the_other_persons_display_name(user, other_user):
+    direct, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    other_user.profile.display_name = "Anna Ivanova"
+    other_user.profile.save()
+    [listed] = conversation_list(user=user)
+    assert listed.title_for(user) == "Anna Ivanova"
+    other_user.profile.delete()  # an account made by createsuperuser has no profile: its username then
+    [listed] = conversation_list(user=user)
+    assert listed.title_for(user) == other_user.username
