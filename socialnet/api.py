@@ -5,18 +5,22 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig, Validati
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import Conflict, RateLimited
 
 
 def exception_handler(exc, context):
-    """Map errors to HTTP: ValidationError 400, PermissionDenied 403, Conflict 409, too large 413, RateLimited 429."""
+    """Map errors to HTTP: ValidationError 400, PermissionDenied 403, Conflict 409, too large 413, RateLimited 429.
+
+    Every 400 body maps fields to lists of messages, errors of no one field under `non_field_errors` as DRF's own
+    serializers put them; every other error body is `{"detail": "message"}`."""
     if isinstance(exc, ValidationError):
         if hasattr(exc, "error_dict"):
             detail = {field: [m for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
         else:
-            detail = {"detail": exc.messages}
+            detail = {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, RequestDataTooBig):
         limit_kib = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024

@@ -9,7 +9,6 @@ from rest_framework.response import Response
 
 from accounts.selectors import user_get_visible
 from messaging import selectors, services
-from socialnet.errors import Conflict
 
 from .serializers import ConversationCreateSerializer, ConversationSerializer, MessageSerializer
 
@@ -76,15 +75,12 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         request=None,
         responses={
             204: OpenApiResponse(description="Left: the group is out of my inbox and its new messages skip me."),
-            400: OpenApiResponse(description="A 1:1 conversation cannot be left (message under `detail`)."),
+            409: OpenApiResponse(description="A 1:1 conversation cannot be left (message under `detail`)."),
         },
     )
     @action(detail=True, methods=["post"])
     def leave(self, request, pk=None):
-        try:
-            services.conversation_leave(user=request.user, conversation=self.get_object())
-        except Conflict as error:
-            raise ValidationError({"detail": [str(error)]}) from error
+        services.conversation_leave(user=request.user, conversation=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -231,10 +231,10 @@ def test_leave_group(user, django_capture_on_commit_callbacks):
     assert Activity.objects.filter(verb="conversation_leave", actor=user).exists()
 
 
-def test_leave_direct_is_400_with_message(user, direct):
+def test_leave_direct_is_409_with_message(user, direct):
     response = client_for(user).post(f"/api/v1/conversations/{direct.pk}/leave/")
-    assert response.status_code == 400
-    assert "cannot be left" in str(response.data["detail"])
+    assert response.status_code == 409
+    assert "cannot be left" in response.json()["detail"]
     assert direct.participants.count() == 2
 
 
