@@ -1,10 +1,9 @@
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from accounts.selectors import user_get_visible
 from comments import selectors, services
 from posts.api.serializers import LikeStateSerializer
 from posts.reposts import repost_create, repost_delete, reposts_of_user
@@ -132,10 +131,10 @@ class RepostView(APIView):
 
 
 class UserRepostsView(generics.ListAPIView):
-    """What a user has reposted, newest first."""
+    """What a user has reposted, newest first; 404 for someone who blocked me, as their profile."""
 
     serializer_class = RepostSerializer
 
     def get_queryset(self):
-        user = get_object_or_404(User, username__iexact=self.kwargs["username"])
+        user = user_get_visible(username=self.kwargs["username"], viewer=self.request.user)
         return reposts_of_user(user=user, viewer=self.request.user)

@@ -142,6 +142,17 @@ def test_api_repost_refusals(auth_api_client, user):
     assert not Repost.objects.exists()
 
 
+def test_api_user_reposts_of_someone_who_blocked_me_are_404_as_their_profile(auth_api_client, user):
+    reposter = UserFactory()
+    RepostFactory(user=reposter)
+    url = f"/api/v1/users/{reposter.username}/reposts/"
+    assert len(auth_api_client.get(url).data["results"]) == 1
+    BlockFactory(blocker=reposter, blocked=user)
+    response = auth_api_client.get(url)
+    assert response.status_code == 404 and response.json() == {"detail": "No such user."}
+    assert auth_api_client.get(f"/api/v1/users/{reposter.username}/").status_code == 404
+
+
 def test_api_user_reposts_query_count_is_bounded(api_client, django_assert_max_num_queries):
     reposter = UserFactory()
     url = f"/api/v1/users/{reposter.username}/reposts/"
