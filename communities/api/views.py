@@ -5,7 +5,6 @@ from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from accounts.models import User
@@ -15,6 +14,7 @@ from posts import services as post_services
 from posts.api.serializers import PostSerializer
 from posts.models import Post
 from posts.selectors import post_get
+from socialnet.pagination import CreatedCursorPagination
 
 from .serializers import (
     CommunityPostCreateSerializer,
@@ -25,7 +25,9 @@ from .serializers import (
 )
 
 
-class MemberCursorPagination(CursorPagination):
+class MemberCursorPagination(CreatedCursorPagination):
+    """Longest-standing members first; a client may ask for smaller or larger pages (page_size) as everywhere."""
+
     ordering = ("joined_at", "id")
     page_size = 50
 

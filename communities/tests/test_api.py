@@ -251,3 +251,10 @@ def test_deleted_community_and_its_posts_are_gone_from_the_api(community_world, 
 def test_schema_documents_community_delete(api_client):
     schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert "204" in schema["paths"]["/api/v1/communities/{slug}/"]["delete"]["responses"]
+
+
+def test_members_list_pages_by_page_size_like_every_list(community_world, api_client):
+    first = api_client.get("/api/v1/communities/chess/members/", {"page_size": 3}).json()
+    assert [row["role"] for row in first["results"]][:1] == ["owner"] and len(first["results"]) == 3
+    rest = api_client.get(first["next"]).json()
+    assert len(rest["results"]) == 1 and rest["next"] is None
