@@ -119,6 +119,30 @@ def token_issue(*, user: User) -> Token:
     return token
 
 
+def token_revoke(*, user: User) -> None:
+    """Log the API client out: the token stops working; the next log-in issues a new one."""
+    Token.objects.filter(user=user).delete()
+
+
+def password_change(*, user: User, old_password: str, new_password: str) -> None:
+    """Change one's password, confirmed by the current one (throttled as in password_confirm) and held to the same
+    strength rules as at sign-up. The API token stays valid: the client changing it keeps working."""
+    errors: dict[str, list[str]] = {}
+    try:
+        password_confirm(user=user, password=old_password)
+    except ValidationError as error:
+        errors["old_password"] = error.messages
+    else:
+        try:
+            password_validation.validate_password(new_password, user=user)
+        except ValidationError as error:
+            errors["new_password"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+
+
 def profile_update(*, user: User, interests=None, email: str | None = None, **changes) -> Profile:
     """Change profile fields (and optionally the e-mail and interests); validates like the model does."""
     unknown = set(changes) - set(PROFILE_EDITABLE_FIELDS)

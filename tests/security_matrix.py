@@ -355,8 +355,12 @@ MATRIX: dict[str, Decision] = {
         data={"post": lambda w: {"username": "apinewbie", "email": "apinewbie@mail.example", "password": PASSWORD}},
     ),
     "api-token": Decision(
-        api=True, expect={"post": E(200, 200, 200, 200)},
+        api=True, expect={"post": E(200, 200, 200, 200), "delete": E(401, 204, 204, 204)},
         data={"post": lambda w: {"username": "alice", "password": PASSWORD}},
+    ),
+    "api-me-password": Decision(
+        api=True, expect={"post": E(401, 204, 204, 204)},
+        data={"post": lambda w: {"old_password": PASSWORD, "new_password": "a-new-password-77"}},
     ),
     "api-me": Decision(
         api=True, expect={"get": API_AUTH_200, "patch": API_AUTH_200, "delete": E(401, 204, 204, 204)},

@@ -53,6 +53,19 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class UserDetailSerializer(UserSerializer):
+    """A profile as its page shows it: follow counts, and the viewer's follow and block buttons."""
+
+    follower_count = serializers.IntegerField(read_only=True)
+    following_count = serializers.IntegerField(read_only=True)
+    is_following = serializers.BooleanField(read_only=True, help_text="I follow this user (false when signed out).")
+    is_blocking = serializers.BooleanField(read_only=True, help_text="I blocked this user (false when signed out).")
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "follower_count", "following_count", "is_following", "is_blocking"]
+        read_only_fields = fields
+
+
 class UserSummarySerializer(serializers.ModelSerializer):
     """The few fields a list of people or a post author needs."""
 
@@ -99,4 +112,13 @@ class BlockStateSerializer(serializers.Serializer):
 class AccountDeleteSerializer(serializers.Serializer):
     password = serializers.CharField(
         write_only=True, trim_whitespace=False, style={"input_type": "password"}, help_text="The current password."
+    )
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(
+        write_only=True, trim_whitespace=False, style={"input_type": "password"}, help_text="The current password."
+    )
+    new_password = serializers.CharField(
+        write_only=True, trim_whitespace=False, style={"input_type": "password"}, help_text="The new password."
     )

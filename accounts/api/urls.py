@@ -6,6 +6,7 @@ urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="api-register"),
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("me/", views.MeView.as_view(), name="api-me"),
+    path("me/password/", views.PasswordChangeView.as_view(), name="api-me-password"),
     path("me/blocked/", views.BlockedListView.as_view(), name="api-me-blocked"),
     path("users/", views.UserListView.as_view(), name="api-user-list"),
     path("users/<str:username>/", views.UserDetailView.as_view(), name="api-user-detail"),

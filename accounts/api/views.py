@@ -1,3 +1,4 @@
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -16,9 +17,10 @@ from .serializers import (
     BlockStateSerializer,
     FollowStateSerializer,
     MeSerializer,
+    PasswordChangeSerializer,
     RegisteredSerializer,
     RegisterSerializer,
-    UserSerializer,
+    UserDetailSerializer,
     UserSummarySerializer,
 )
 
@@ -60,6 +62,17 @@ class TokenView(ObtainAuthToken):
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         return Response({"token": token.key})
 
+    def get_permissions(self):
+        if self.request.method == "DELETE":
+            return [permissions.IsAuthenticated()]
+        return super().get_permissions()
+
+    @extend_schema(request=None, responses={204: OpenApiResponse(description="The token no longer works.")})
+    def delete(self, request):
+        """Log out: the token of the signed-in user stops working (POST issues a new one)."""
+        services.token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class MeView(generics.RetrieveUpdateAPIView):
     """The signed-in user's account and profile; DELETE deletes the account (confirmed by the current password)."""
@@ -99,6 +112,28 @@ class MeView(generics.RetrieveUpdateAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class PasswordChangeView(generics.GenericAPIView):
+    """Change my password, confirmed by the current one; wrong ones are throttled like logging in."""
+
+    serializer_class = PasswordChangeSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        responses={
+            204: OpenApiResponse(description="Changed; this client's token or session keeps working."),
+            400: OpenApiResponse(description="Wrong current password (under `old_password`) or a weak new one "
+                                 "(under `new_password`); nothing changed."),
+        }
+    )
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_change(user=request.user, **serializer.validated_data)
+        if request.session.session_key:  # as Django's password change page: the session survives its own change
+            update_session_auth_hash(request, request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class UserListView(generics.ListAPIView):
     """People, optionally searched by username or display name (?q=)."""
 
@@ -114,10 +149,17 @@ class UserListView(generics.ListAPIView):
 
 
 class UserDetailView(generics.RetrieveAPIView):
-    serializer_class = UserSerializer
+    """A user's profile, with follow counts and whether I follow or block them; 404 for someone who blocked me."""
+
+    serializer_class = UserDetailSerializer
 
     def get_object(self):
-        return selectors.user_get_visible(username=self.kwargs["username"], viewer=self.request.user)
+        user = selectors.user_get_visible(username=self.kwargs["username"], viewer=self.request.user)
+        counts = selectors.follow_counts(user=user)
+        relationship = selectors.relationship(viewer=self.request.user, user=user)
+        user.follower_count, user.following_count = counts["followers"], counts["following"]
+        user.is_following, user.is_blocking = relationship["is_following"], relationship["is_blocking"]
+        return user
 
 
 class FollowersView(generics.ListAPIView):

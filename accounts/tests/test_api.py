@@ -284,3 +284,63 @@ def test_my_blocked_list_query_count_does_not_grow(auth_api_client, user, django
         BlockFactory(blocker=user, blocked=blocked)
     with django_assert_num_queries(len(few.captured_queries)):
         assert len(auth_api_client.get("/api/v1/me/blocked/").json()["results"]) == 20
+
+
+def test_token_delete_logs_the_client_out(api_client, user):
+    token = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}).json()["token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api_client.get("/api/v1/me/").status_code == 200
+    assert api_client.delete("/api/v1/auth/token/").status_code == 204
+    assert api_client.get("/api/v1/me/").json() == {"detail": "Invalid token."}
+    api_client.credentials()
+    assert api_client.delete("/api/v1/auth/token/").status_code == 401
+    new_token = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}).json()
+    assert new_token["token"] != token
+
+
+def test_password_change(api_client, user):
+    token = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}).json()["token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    response = api_client.post("/api/v1/me/password/", {"old_password": PASSWORD, "new_password": "fresh-secret-881"})
+    assert response.status_code == 204
+    user.refresh_from_db()
+    assert user.check_password("fresh-secret-881")
+    assert api_client.get("/api/v1/me/").status_code == 200  # the token keeps working
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({}, {"old_password", "new_password"}),
+        ({"old_password": "wrong", "new_password": "fresh-secret-881"}, {"old_password"}),
+        ({"old_password": PASSWORD, "new_password": "123"}, {"new_password"}),
+    ],
+)
+def test_password_change_refusals_name_the_field(auth_api_client, user, body, fields):
+    response = auth_api_client.post("/api/v1/me/password/", body)
+    assert response.status_code == 400 and set(response.json()) == fields
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_password_change_with_a_session_keeps_the_session(client, user):
+    client.force_login(user)
+    response = client.post(
+        "/api/v1/me/password/", {"old_password": PASSWORD, "new_password": "fresh-secret-881"},
+        content_type="application/json",
+    )
+    assert response.status_code == 204
+    assert client.get("/api/v1/me/").status_code == 200
+
+
+def test_profile_shows_counts_and_my_follow_and_block_state(api_client, auth_api_client, user, other_user):
+    FollowFactory(follower=user, followee=other_user)
+    FollowFactory(follower=other_user, followee=UserFactory())
+    url = f"/api/v1/users/{other_user.username}/"
+    body = auth_api_client.get(url).json()
+    assert (body["follower_count"], body["following_count"]) == (1, 1)
+    assert (body["is_following"], body["is_blocking"]) == (True, False)
+    auth_api_client.post(f"{url}block/")
+    assert auth_api_client.get(url).json()["is_blocking"] is True
+    anonymous = api_client.get(url).json()
+    assert (anonymous["is_following"], anonymous["is_blocking"]) == (False, False)
