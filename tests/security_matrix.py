@@ -416,7 +416,8 @@ MATRIX: dict[str, Decision] = {
         expect={"delete": E(401, 403, 204, 403)},
     ),
     "api-community-bans": Decision(
-        api=True, kwargs=club_kw, expect={"post": E(401, 403, 201, 201)}, data={"post": lambda w: {"username": "bob"}}
+        api=True, kwargs=club_kw, expect={"get": E(401, 403, 200, 200), "post": E(401, 403, 201, 201)},
+        data={"post": lambda w: {"username": "bob"}},
     ),
     "api-community-ban": Decision(
         api=True, kwargs=lambda w: {"slug": w.community.slug, "username": "eve"},

@@ -16,6 +16,25 @@ class CommunitySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class MyMembershipSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Membership
+        fields = ["role", "is_banned", "joined_at"]
+        read_only_fields = fields
+
+
+class CommunityDetailSerializer(CommunitySerializer):
+    """A community's page: what the viewer may do there follows from `my_membership` (null: not a member) and
+    `can_moderate` (moderators, the owner and staff)."""
+
+    my_membership = MyMembershipSerializer(read_only=True, allow_null=True)
+    can_moderate = serializers.BooleanField(read_only=True)
+
+    class Meta(CommunitySerializer.Meta):
+        fields = [*CommunitySerializer.Meta.fields, "my_membership", "can_moderate"]
+        read_only_fields = fields
+
+
 class CommunityWriteSerializer(serializers.Serializer):
     """Input for creating (every field) and editing (name, description, topic) a community."""
 

@@ -1,5 +1,6 @@
 """REST endpoints of communities: parse input, call a service, serialize the result."""
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +18,7 @@ from posts.selectors import post_get
 from socialnet.pagination import CreatedCursorPagination
 
 from .serializers import (
+    CommunityDetailSerializer,
     CommunityPostCreateSerializer,
     CommunitySerializer,
     CommunityWriteSerializer,
@@ -48,9 +50,17 @@ class CommunityMixin:
             raise Http404("No such user.")
         return user
 
-    def community_response(self, code=status.HTTP_200_OK) -> Response:
-        community = selectors.community_get(slug=self.community.slug)
-        return Response(CommunitySerializer(community).data, status=code)
+    def community_response(self, community: Community | None = None, code=status.HTTP_200_OK) -> Response:
+        """The community's page (freshly read unless given)."""
+        community = community or selectors.community_get(slug=self.community.slug)
+        return community_page(community=community, viewer=self.request.user, code=code)
+
+
+def community_page(*, community: Community, viewer, code=status.HTTP_200_OK) -> Response:
+    """A community with what the viewer may do there, as its page shows it."""
+    community.my_membership = selectors.membership_for(user=viewer, community=community)
+    community.can_moderate = selectors.can_moderate(user=viewer, community=community)
+    return Response(CommunityDetailSerializer(community).data, status=code)
 
 
 @extend_schema(
@@ -66,21 +76,22 @@ class CommunityListCreateView(generics.ListCreateAPIView):
         params = self.request.query_params
         return selectors.community_list(query=params.get("q", ""), topic=params.get("topic", ""))
 
-    @extend_schema(request=CommunityWriteSerializer, responses={201: CommunitySerializer})
+    @extend_schema(request=CommunityWriteSerializer, responses={201: CommunityDetailSerializer})
     def post(self, request, *args, **kwargs):
         serializer = CommunityWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         community = services.community_create(creator=request.user, **serializer.validated_data)
-        return Response(CommunitySerializer(selectors.community_get(slug=community.slug)).data, status=201)
+        community = selectors.community_get(slug=community.slug)
+        return community_page(community=community, viewer=request.user, code=status.HTTP_201_CREATED)
 
 
 class CommunityDetailView(CommunityMixin, generics.GenericAPIView):
-    serializer_class = CommunitySerializer
+    serializer_class = CommunityDetailSerializer
 
     def get(self, request, slug):
-        return Response(CommunitySerializer(self.community).data)
+        return self.community_response(self.community)
 
-    @extend_schema(request=CommunityWriteSerializer, responses=CommunitySerializer)
+    @extend_schema(request=CommunityWriteSerializer, responses=CommunityDetailSerializer)
     def patch(self, request, slug):
         """The owner edits name, description and topic; the slug cannot change."""
         serializer = CommunityWriteSerializer(data=request.data, partial=True)
@@ -188,10 +199,19 @@ class ModeratorRemoveView(UserUndoView):
 
 @extend_schema_view(post=extend_schema(responses={201: MemberSerializer}))
 class BanCreateView(UserActionView):
-    """Moderators ban a user: they lose any role and cannot join or post (the owner cannot be banned)."""
+    """Moderators ban a user: they lose any role and cannot join or post (the owner cannot be banned); GET lists the
+    banned, for moderators only (as on the members page)."""
 
     service = staticmethod(services.community_ban)
     success_status = status.HTTP_201_CREATED
+    pagination_class = MemberCursorPagination
+
+    @extend_schema(request=None, responses=MemberSerializer(many=True))
+    def get(self, request, slug):
+        if not selectors.can_moderate(user=request.user, community=self.community):
+            raise PermissionDenied("Only moderators see who is banned.")
+        page = self.paginate_queryset(selectors.community_bans(community=self.community))
+        return self.get_paginated_response(MemberSerializer(page, many=True).data)
 
 
 class BanDeleteView(UserUndoView):

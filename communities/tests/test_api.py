@@ -33,6 +33,7 @@ MATRIX = [
     ("post", "/api/v1/communities/chess/leave/", None, [401, 409, 204, 409, 204, 409, 409]),
     ("post", "/api/v1/communities/chess/moderators/", {"username": "{target}"}, [401, 403, 403, 403, 403, 200, 403]),
     ("post", "/api/v1/communities/chess/bans/", {"username": "{target}"}, [401, 403, 403, 403, 201, 201, 201]),
+    ("get", "/api/v1/communities/chess/bans/", None, [401, 403, 403, 403, 200, 200, 200]),
     ("post", "/api/v1/communities/chess/transfer/", {"username": "{target}"}, [401, 403, 403, 403, 403, 200, 403]),
     ("get", "/api/v1/communities/chess/posts/", None, [200] * 7),
     ("post", "/api/v1/communities/chess/posts/", {"text": "Hi", "topic": "tech"}, [401, 403, 201, 403, 201, 201, 403]),
@@ -78,7 +79,7 @@ def test_create_community_and_duplicate_slug(user):
     client = client_for(user)
     response = client.post("/api/v1/communities/", {"name": "Runners", "description": "We run", "topic": "sport"})
     assert response.status_code == 201
-    assert response.json() | {"id": 0, "created_at": ""} == {
+    assert response.json() | {"id": 0, "created_at": "", "my_membership": None} == {
         "id": 0,
         "created_at": "",
         "name": "Runners",
@@ -86,7 +87,10 @@ def test_create_community_and_duplicate_slug(user):
         "description": "We run",
         "topic": "sport",
         "member_count": 1,
+        "my_membership": None,
+        "can_moderate": True,
     }
+    assert response.json()["my_membership"]["role"] == "owner"
     assert Membership.objects.get(community__slug="runners").user == user
     assert Activity.objects.filter(verb="community_create", actor=user).count() == 1
 
@@ -258,3 +262,22 @@ def test_members_list_pages_by_page_size_like_every_list(community_world, api_cl
     assert [row["role"] for row in first["results"]][:1] == ["owner"] and len(first["results"]) == 3
     rest = api_client.get(first["next"]).json()
     assert len(rest["results"]) == 1 and rest["next"] is None
+
+
+def test_detail_tells_the_viewer_their_membership_and_whether_they_moderate(community_world, api_client):
+    users = community_world["users"]
+    url = "/api/v1/communities/chess/"
+    anonymous = api_client.get(url).json()
+    assert (anonymous["my_membership"], anonymous["can_moderate"]) == (None, False)
+    member = client_for(users["member"]).get(url).json()
+    assert member["my_membership"]["role"] == "member" and member["can_moderate"] is False
+    owner = client_for(users["owner"]).get(url).json()
+    assert owner["my_membership"]["role"] == "owner" and owner["can_moderate"] is True
+    banned = client_for(users["banned"]).get(url).json()
+    assert banned["my_membership"]["is_banned"] is True and banned["can_moderate"] is False
+
+
+def test_bans_list_shows_the_banned_to_moderators(community_world):
+    users = community_world["users"]
+    rows = client_for(users["moderator"]).get("/api/v1/communities/chess/bans/").json()["results"]
+    assert [(row["username"], row["is_banned"]) for row in rows] == [(users["banned"].username, True)]
