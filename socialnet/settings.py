@@ -182,7 +182,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "socialnet.api.ApiAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "socialnet.pagination.CreatedCursorPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_THROTTLE_CLASSES": [
@@ -196,9 +196,47 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "socialnet.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# The two answer bodies of socialnet.api.exception_handler, which socialnet.api.ApiAutoSchema refers to.
+API_ERROR_SCHEMAS = {
+    "ErrorDetail": {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}},
+        "required": ["detail"],
+        "description": "Every error but bad input (401, 403, 404, 409, 413, 429): one message.",
+    },
+    "ValidationError": {
+        "type": "object",
+        "additionalProperties": {
+            "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}],
+        },
+        "description": "Bad input (400): the messages of each field by its name (an object for a nested field), "
+        "those of no one field under `non_field_errors`.",
+        "example": {"text": ["This field may not be blank."]},
+    },
+}
+API_DESCRIPTION = """REST API of socialnet for mobile clients.
+
+**Authentication.** Send `Authorization: Token <key>`: `POST /api/v1/auth/token/` (username and password) or
+`POST /api/v1/auth/register/` gives the key, `DELETE /api/v1/auth/token/` revokes it (log out). The browser's
+session cookie works too (unsafe methods then need the `X-CSRFToken` header). Without credentials, public
+endpoints read as a visitor; an invalid token is 401 everywhere.
+
+**Errors.** Bad input is 400 with the messages of each field under its name (`non_field_errors` for the rest);
+every other error is `{"detail": "message"}`: 401 not signed in, 403 not allowed, 404 no such object (or one hidden
+from you: blocks answer as if it did not exist), 409 the action contradicts the state (joining twice), 413 body too
+large, 429 too many requests (see `Retry-After`).
+
+**Lists.** Cursor pages `{next, previous, results}` (follow `next`; `page_size` up to 100), newest first unless
+the endpoint says otherwise. Lists of people and search results are numbered pages `{count, next, previous,
+results}` (`page`, `page_size`).
+
+**Values.** Timestamps are ISO 8601 in UTC (`2026-01-31T12:00:00.123456Z`), ids are integers, people are named
+by `username` in paths.
+"""
 SPECTACULAR_SETTINGS = {
     "TITLE": "socialnet API",
-    "DESCRIPTION": "REST API of socialnet for mobile clients.",
+    "DESCRIPTION": API_DESCRIPTION,
+    "APPEND_COMPONENTS": {"schemas": API_ERROR_SCHEMAS},
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

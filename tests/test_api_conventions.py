@@ -15,3 +15,43 @@ def test_a_service_error_per_field_is_400_with_a_list_of_messages_per_field():
     response = exception_handler(ValidationError({"name": ["Too long.", "Taken."]}), {})
     assert response.status_code == 400
     assert response.data == {"name": ["Too long.", "Taken."]}
+
+
+def _operations():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_every_operation_has_a_summary_and_its_own_description(db):
+    operations = dict(_operations())
+    assert [name for name, operation in operations.items() if not operation.get("summary")] == []
+    assert [name for name, operation in operations.items() if not operation.get("description")] == []
+
+
+def test_every_operation_documents_its_errors_with_their_bodies(db):
+    for name, operation in _operations():
+        responses = operation["responses"]
+        assert {"401", "429"} <= set(responses), name
+        if "{" in name:
+            assert "404" in responses, name
+        for code, response in responses.items():
+            if code >= "400":
+                assert response["content"]["application/json"]["schema"]["$ref"] in (
+                    "#/components/schemas/ErrorDetail", "#/components/schemas/ValidationError",
+                ), (name, code)
+    writes = dict(_operations())
+    assert writes["POST /api/v1/posts/"]["responses"]["400"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ValidationError"
+    }
+    assert "403" in writes["PATCH /api/v1/posts/{id}/"]["responses"]
+    assert "403" in writes["GET /api/v1/recommender/versions/"]["responses"]
+
+
+def test_the_schema_describes_token_and_session_authentication(db, api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert set(schema["components"]["securitySchemes"]) == {"tokenAuth", "cookieAuth"}
+    assert "Authorization: Token" in schema["info"]["description"]

@@ -34,6 +34,8 @@ class UserPagination(PageNumberPagination):
 class RegisterView(generics.GenericAPIView):
     """Create an account; the answer carries the API token."""
 
+    summaries = {"post": "Sign up"}
+
     serializer_class = RegisterSerializer
     permission_classes = [permissions.AllowAny]
 
@@ -53,6 +55,8 @@ class RegisterView(generics.GenericAPIView):
 
 class TokenView(ObtainAuthToken):
     """Exchange username and password for the API token (a log-in: recorded and subject to lockout)."""
+
+    summaries = {"post": "Log in (get the API token)", "delete": "Log out (revoke the API token)"}
 
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data, context={"request": request})
@@ -76,6 +80,8 @@ class TokenView(ObtainAuthToken):
 
 class MeView(generics.RetrieveUpdateAPIView):
     """The signed-in user's account and profile; DELETE deletes the account (confirmed by the current password)."""
+
+    summaries = {"get": "My account", "patch": "Edit my account and profile", "delete": "Delete my account"}
 
     serializer_class = MeSerializer
     permission_classes = [permissions.IsAuthenticated]
@@ -115,6 +121,8 @@ class MeView(generics.RetrieveUpdateAPIView):
 class PasswordChangeView(generics.GenericAPIView):
     """Change my password, confirmed by the current one; wrong ones are throttled like logging in."""
 
+    summaries = {"post": "Change my password"}
+
     serializer_class = PasswordChangeSerializer
     permission_classes = [permissions.IsAuthenticated]
 
@@ -137,6 +145,8 @@ class PasswordChangeView(generics.GenericAPIView):
 class UserListView(generics.ListAPIView):
     """People, optionally searched by username or display name (?q=)."""
 
+    summaries = {"get": "List people"}
+
     serializer_class = UserSummarySerializer
     pagination_class = UserPagination
 
@@ -150,6 +160,8 @@ class UserListView(generics.ListAPIView):
 
 class UserDetailView(generics.RetrieveAPIView):
     """A user's profile, with follow counts and whether I follow or block them; 404 for someone who blocked me."""
+
+    summaries = {"get": "A user's profile"}
 
     serializer_class = UserDetailSerializer
 
@@ -165,6 +177,8 @@ class UserDetailView(generics.RetrieveAPIView):
 class FollowersView(generics.ListAPIView):
     """People following this user, most recent first."""
 
+    summaries = {"get": "A user's followers"}
+
     serializer_class = UserSummarySerializer
     pagination_class = UserPagination
 
@@ -176,6 +190,8 @@ class FollowersView(generics.ListAPIView):
 class FollowingView(FollowersView):
     """People this user follows, most recent first."""
 
+    summaries = {"get": "Whom a user follows"}
+
     def get_queryset(self):
         user = selectors.user_get_visible(username=self.kwargs["username"], viewer=self.request.user)
         return selectors.following_list(user=user)
@@ -183,6 +199,8 @@ class FollowingView(FollowersView):
 
 class BlockedListView(generics.ListAPIView):
     """People I blocked, most recent first (unblock one with DELETE /api/v1/users/{username}/block/)."""
+
+    summaries = {"get": "People I blocked"}
 
     serializer_class = UserSummarySerializer
     pagination_class = UserPagination
@@ -194,6 +212,8 @@ class BlockedListView(generics.ListAPIView):
 
 class FollowView(APIView):
     """POST follows the user (409 when already following), DELETE unfollows."""
+
+    summaries = {"post": "Follow a user", "delete": "Unfollow a user"}
 
     permission_classes = [permissions.IsAuthenticated]
 
@@ -216,6 +236,8 @@ class FollowView(APIView):
 
 class BlockView(APIView):
     """POST blocks the user (409 when already blocked), DELETE unblocks."""
+
+    summaries = {"post": "Block a user", "delete": "Unblock a user"}
 
     permission_classes = [permissions.IsAuthenticated]
 

@@ -18,6 +18,8 @@ POSTGRES_ONLY = {"detail": "Analytics needs PostgreSQL (set DATABASE_URL)."}
 class MetricView(GenericAPIView):
     """The dashboard's tables for one metric over a date range, as JSON (staff only)."""
 
+    summaries = {"get": "A dashboard metric (staff)"}
+
     permission_classes = [IsAdminUser]
     serializer_class = MetricSerializer
     pagination_class = None
@@ -44,6 +46,8 @@ class MetricView(GenericAPIView):
 class ExperimentResultsView(GenericAPIView):
     """An experiment's results, as on its results page: per-group figures, differences with p-values, the SRM
     check (staff only)."""
+
+    summaries = {"get": "An experiment's results (staff)"}
 
     permission_classes = [IsAdminUser]
     serializer_class = ExperimentReportSerializer

@@ -29,6 +29,8 @@ class OldestFirstCursorPagination(CreatedCursorPagination):
 class PostCommentsView(generics.ListCreateAPIView):
     """Top-level comments of a post with reply counts (oldest first); POST comments, or replies with `parent`."""
 
+    summaries = {"get": "A post's comments", "post": "Comment on a post (or reply)"}
+
     serializer_class = TopLevelCommentSerializer
     pagination_class = OldestFirstCursorPagination
 
@@ -50,6 +52,8 @@ class PostCommentsView(generics.ListCreateAPIView):
 class CommentDetailView(generics.RetrieveUpdateDestroyAPIView):
     """One comment; its author may PATCH the text or DELETE it (403 for anyone else)."""
 
+    summaries = {"get": "A comment", "patch": "Edit my comment", "delete": "Delete my comment"}
+
     serializer_class = CommentSerializer
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
@@ -70,6 +74,8 @@ class CommentDetailView(generics.RetrieveUpdateDestroyAPIView):
 class CommentRepliesView(generics.ListAPIView):
     """Replies to a top-level comment, oldest first."""
 
+    summaries = {"get": "A comment's replies"}
+
     serializer_class = CommentSerializer
     pagination_class = OldestFirstCursorPagination
 
@@ -80,6 +86,8 @@ class CommentRepliesView(generics.ListAPIView):
 
 class CommentLikeView(APIView):
     """POST likes the comment (idempotent), DELETE takes the like back; both answer with the new state."""
+
+    summaries = {"post": "Like a comment", "delete": "Unlike a comment"}
 
     permission_classes = [permissions.IsAuthenticated]
 
@@ -102,6 +110,8 @@ class CommentLikeView(APIView):
 class CommentRemoveView(APIView):
     """Moderators and the owner of the post's community take a comment down (403 for anyone else)."""
 
+    summaries = {"post": "Remove a comment (moderators)"}
+
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None})
@@ -113,6 +123,8 @@ class CommentRemoveView(APIView):
 
 class RepostView(APIView):
     """POST reposts the post with an optional note (409 when already reposted); DELETE undoes the repost."""
+
+    summaries = {"post": "Repost a post", "delete": "Undo my repost"}
 
     permission_classes = [permissions.IsAuthenticated]
 
@@ -132,6 +144,8 @@ class RepostView(APIView):
 
 class UserRepostsView(generics.ListAPIView):
     """What a user has reposted, newest first; 404 for someone who blocked me, as their profile."""
+
+    summaries = {"get": "A user's reposts"}
 
     serializer_class = RepostSerializer
 

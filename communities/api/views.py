@@ -70,6 +70,10 @@ def community_page(*, community: Community, viewer, code=status.HTTP_200_OK) -> 
     ]
 )
 class CommunityListCreateView(generics.ListCreateAPIView):
+    """Communities, newest first, filtered by words (q) and topic; POST creates one, owned by me."""
+
+    summaries = {"get": "List communities", "post": "Create a community"}
+
     serializer_class = CommunitySerializer
 
     def get_queryset(self):
@@ -86,6 +90,14 @@ class CommunityListCreateView(generics.ListCreateAPIView):
 
 
 class CommunityDetailView(CommunityMixin, generics.GenericAPIView):
+    """A community with my membership (null when I am not a member) and whether I moderate it."""
+
+    summaries = {
+        "get": "A community",
+        "patch": "Edit a community (owner)",
+        "delete": "Delete a community (owner or staff)",
+    }
+
     serializer_class = CommunityDetailSerializer
 
     def get(self, request, slug):
@@ -110,6 +122,10 @@ class CommunityDetailView(CommunityMixin, generics.GenericAPIView):
 
 
 class CommunityJoinView(CommunityMixin, generics.GenericAPIView):
+    """Join: 409 when already a member, 403 when banned."""
+
+    summaries = {"post": "Join a community"}
+
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = MemberSerializer
 
@@ -120,6 +136,10 @@ class CommunityJoinView(CommunityMixin, generics.GenericAPIView):
 
 
 class CommunityLeaveView(CommunityMixin, generics.GenericAPIView):
+    """Leave: 409 when not a member, or for the owner (transfer the community first)."""
+
+    summaries = {"post": "Leave a community"}
+
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None})
@@ -131,6 +151,8 @@ class CommunityLeaveView(CommunityMixin, generics.GenericAPIView):
 class CommunityMembersView(CommunityMixin, generics.ListAPIView):
     """Active members with their roles."""
 
+    summaries = {"get": "A community's members"}
+
     serializer_class = MemberSerializer
     pagination_class = MemberCursorPagination
 
@@ -140,6 +162,8 @@ class CommunityMembersView(CommunityMixin, generics.ListAPIView):
 
 class CommunityPostsView(CommunityMixin, generics.ListAPIView):
     """The community's posts, newest first; active members publish here."""
+
+    summaries = {"get": "A community's posts", "post": "Post in a community (members)"}
 
     serializer_class = PostSerializer
 
@@ -188,11 +212,15 @@ class UserUndoView(CommunityMixin, generics.GenericAPIView):
 class ModeratorAddView(UserActionView):
     """The owner makes an active member a moderator."""
 
+    summaries = {"post": "Make a member moderator (owner)"}
+
     service = staticmethod(services.moderator_add)
 
 
 class ModeratorRemoveView(UserUndoView):
     """The owner turns a moderator back into a member."""
+
+    summaries = {"delete": "Demote a moderator (owner)"}
 
     service = staticmethod(services.moderator_remove)
 
@@ -201,6 +229,8 @@ class ModeratorRemoveView(UserUndoView):
 class BanCreateView(UserActionView):
     """Moderators ban a user: they lose any role and cannot join or post (the owner cannot be banned); GET lists the
     banned, for moderators only (as on the members page)."""
+
+    summaries = {"get": "Banned users (moderators)", "post": "Ban a user (moderators)"}
 
     service = staticmethod(services.community_ban)
     success_status = status.HTTP_201_CREATED
@@ -217,17 +247,25 @@ class BanCreateView(UserActionView):
 class BanDeleteView(UserUndoView):
     """Moderators lift a ban; the user may then join again."""
 
+    summaries = {"delete": "Lift a ban (moderators)"}
+
     service = staticmethod(services.community_unban)
 
 
 class OwnershipTransferView(UserActionView):
     """The owner hands the community to an active member and stays on as a moderator."""
 
+    summaries = {"post": "Hand the community over (owner)"}
+
     service = staticmethod(services.ownership_transfer)
     user_keyword = "new_owner"
 
 
 class CommunityPostRemoveView(CommunityMixin, generics.GenericAPIView):
+    """Moderators take a post down: it leaves every list (403 for anyone else)."""
+
+    summaries = {"post": "Remove a post from the community (moderators)"}
+
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None})

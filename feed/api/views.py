@@ -11,6 +11,8 @@ class FeedView(GenericAPIView):
     """The signed-in user's feed, one page per request (logged as impressions); anonymous visitors get random
     recent posts. `mode=for_you` is ranked by the recommender, `mode=latest` is chronological."""
 
+    summaries = {"get": "My feed"}
+
     permission_classes = [AllowAny]
     serializer_class = FeedPageSerializer
     pagination_class = None

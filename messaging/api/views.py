@@ -23,6 +23,17 @@ class ConversationCursorPagination(CursorPagination):
 
 
 class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """My conversations, latest activity first, with unread counts. POST starts one: `username` for a 1:1
+    conversation (the existing one is answered with 200), or `usernames` and `title` for a group."""
+
+    summaries = {
+        "list": "My conversations",
+        "retrieve": "A conversation",
+        "create": "Start a conversation",
+        "read": "Mark a conversation read",
+        "leave": "Leave a group conversation",
+    }
+
     serializer_class = ConversationSerializer
     permission_classes = [IsAuthenticated]
     pagination_class = ConversationCursorPagination
@@ -87,6 +98,8 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 class ConversationMessagesView(generics.ListCreateAPIView):
     """Messages of one of my conversations, newest first; POST sends one."""
 
+    summaries = {"get": "A conversation's messages", "post": "Send a message"}
+
     serializer_class = MessageSerializer
     permission_classes = [IsAuthenticated]
 
@@ -117,6 +130,8 @@ class ConversationMessagesView(generics.ListCreateAPIView):
 class MessageDetailView(generics.RetrieveUpdateDestroyAPIView):
     """One message of my conversations (404 for anyone else); its sender may PATCH the text (it shows as edited) or
     DELETE it (it stays as a deleted message with no text); another participant gets 403."""
+
+    summaries = {"get": "A message", "patch": "Edit my message", "delete": "Delete my message for everyone"}
 
     serializer_class = MessageSerializer
     permission_classes = [IsAuthenticated]

@@ -13,6 +13,8 @@ from .serializers import MarkedCountSerializer, NotificationSerializer, UnreadCo
 class NotificationListView(generics.ListAPIView):
     """My notifications, newest first (cursor pagination)."""
 
+    summaries = {"get": "My notifications"}
+
     serializer_class = NotificationSerializer
     permission_classes = [IsAuthenticated]
 
@@ -24,6 +26,10 @@ class NotificationListView(generics.ListAPIView):
 
 
 class UnreadCountView(APIView):
+    """How many of my notifications are unread (the badge)."""
+
+    summaries = {"get": "My unread notification count"}
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=UnreadCountSerializer)
@@ -32,6 +38,10 @@ class UnreadCountView(APIView):
 
 
 class MarkAllReadView(APIView):
+    """Mark every notification of mine read; answers how many were unread."""
+
+    summaries = {"post": "Mark all my notifications read"}
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses=MarkedCountSerializer)
@@ -40,6 +50,10 @@ class MarkAllReadView(APIView):
 
 
 class MarkReadView(APIView):
+    """Mark one of my notifications read (404 for anyone else's)."""
+
+    summaries = {"post": "Mark a notification read"}
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses=NotificationSerializer)

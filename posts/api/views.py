@@ -33,6 +33,15 @@ from .serializers import (
 class PostViewSet(viewsets.ModelViewSet):
     """Posts newest first; anyone reads, signed-in users write, only authors edit or delete (403 otherwise)."""
 
+    summaries = {
+        "list": "List posts",
+        "create": "Write a post",
+        "retrieve": "A post",
+        "update": "Replace my post's text and topic",
+        "partial_update": "Edit my post",
+        "destroy": "Delete my post",
+    }
+
     serializer_class = PostSerializer
 
     def get_queryset(self):
@@ -77,6 +86,8 @@ class PostViewSet(viewsets.ModelViewSet):
 class LikeView(APIView):
     """POST likes the post (idempotent), DELETE takes the like back; both answer with the new state."""
 
+    summaries = {"post": "Like a post", "delete": "Unlike a post"}
+
     permission_classes = [permissions.IsAuthenticated]
 
     def _answer(self, pk, status_code=status.HTTP_200_OK):
@@ -98,6 +109,8 @@ class PostLikersView(generics.ListAPIView):
     """People who liked the post, most recent like first, without anyone blocked either way; 404 when the post is
     hidden from the viewer (as on the post's page)."""
 
+    summaries = {"get": "Who liked a post"}
+
     serializer_class = UserSummarySerializer
     pagination_class = UserPagination
 
@@ -107,6 +120,10 @@ class PostLikersView(generics.ListAPIView):
 
 
 class TopicListView(generics.ListAPIView):
+    """Every topic (a short fixed list managed by staff, so not paginated)."""
+
+    summaries = {"get": "List topics"}
+
     serializer_class = TopicSerializer
     pagination_class = None
     queryset = Topic.objects.all()

@@ -16,6 +16,15 @@ from .serializers import ModelVersionSerializer, RecommenderStatusSerializer, Tr
 class ModelVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Model versions for staff: list, inspect, activate, roll back, train, and the serving status."""
 
+    summaries = {
+        "list": "Model versions (staff)",
+        "retrieve": "A model version (staff)",
+        "activate": "Activate a model version (staff)",
+        "rollback": "Roll back to the previous model (staff)",
+        "train": "Train a new model (staff)",
+        "serving_status": "Recommender serving status (staff)",
+    }
+
     queryset = ModelVersion.objects.all()
     serializer_class = ModelVersionSerializer
     permission_classes = [IsAdminUser]

@@ -16,6 +16,10 @@ class SearchPagination(PageNumberPagination):
 
 
 class SearchView(generics.GenericAPIView):
+    """Search people, communities or posts (`type`), best match first."""
+
+    summaries = {"get": "Search"}
+
     pagination_class = SearchPagination
     serializer_class = SearchPageSerializer
 
