@@ -207,10 +207,11 @@ API_ERROR_SCHEMAS = {
     "ValidationError": {
         "type": "object",
         "additionalProperties": {
-            "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}],
+            "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}, {"type": "string"}],
         },
         "description": "Bad input (400): the messages of each field by its name (an object for a nested field), "
-        "those of no one field under `non_field_errors`.",
+        "those of no one field under `non_field_errors`; a body or address that cannot be read at all (malformed "
+        "JSON, a NUL character) is `{\"detail\": \"message\"}`.",
         "example": {"text": ["This field may not be blank."]},
     },
 }
@@ -221,7 +222,8 @@ API_DESCRIPTION = """REST API of socialnet for mobile clients.
 session cookie works too (unsafe methods then need the `X-CSRFToken` header). Without credentials, public
 endpoints read as a visitor; an invalid token is 401 everywhere.
 
-**Errors.** Bad input is 400 with the messages of each field under its name (`non_field_errors` for the rest);
+**Errors.** Bad input is 400 with the messages of each field under its name (`non_field_errors` for the rest;
+`detail` when the body or address cannot be read at all);
 every other error is `{"detail": "message"}`: 401 not signed in, 403 not allowed, 404 no such object (or one hidden
 from you: blocks answer as if it did not exist), 409 the action contradicts the state (joining twice), 413 body too
 large, 429 too many requests (see `Retry-After`).

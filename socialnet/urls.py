@@ -34,3 +34,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
 ]
+
+handler404 = "socialnet.views.not_found"
+handler500 = "socialnet.views.server_error"

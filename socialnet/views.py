@@ -2,6 +2,22 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views import defaults
+
+API_PREFIX = "/api/"
+
+
+def not_found(request, exception):
+    """An address no URL matches: JSON under /api/, as every other API error, so clients parse one shape."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    return defaults.server_error(request)
 
 
 def csrf_failure(request, reason=""):

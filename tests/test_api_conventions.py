@@ -55,3 +55,11 @@ def test_the_schema_describes_token_and_session_authentication(db, api_client):
     schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert set(schema["components"]["securitySchemes"]) == {"tokenAuth", "cookieAuth"}
     assert "Authorization: Token" in schema["info"]["description"]
+
+
+def test_an_api_address_nothing_matches_is_a_json_404_and_a_page_address_an_html_one(db, client):
+    for path in ("/api/v1/analytics/%3A/", "/api/v1/no-such-thing/"):
+        response = client.get(path)
+        assert response.status_code == 404 and response.json() == {"detail": "Not found."}
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
