@@ -253,7 +253,8 @@ def test_me_delete_is_documented_with_its_password_body():
     operation = schema["paths"]["/api/v1/me/"]["delete"]
     body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert schema["components"]["schemas"][body]["required"] == ["password"]
-    assert set(operation["responses"]) == {"204", "400"}
+    assert set(operation["responses"]) == {"204", "400", "401", "403", "429"}
+    assert "password" in operation["responses"]["400"]["description"]  # the view's own words are kept
 
 
 def test_my_blocked_list_newest_first_and_unblock(auth_api_client, user, other_user):
