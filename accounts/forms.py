@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from posts.models import Topic
 
 from .models import Profile
-from .services import password_confirm, validate_birth_date
+from .services import password_change, password_confirm, validate_birth_date
 
 
 class RegisterForm(forms.Form):
@@ -63,9 +63,18 @@ class AccountDeleteForm(forms.Form):
 
 
 class ThrottledPasswordChangeForm(PasswordChangeForm):
-    """Django's password change, with the old password checked by services.password_confirm (throttled)."""
+    """Django's password change page, with the old password checked by services.password_confirm (throttled) and
+    the change written by services.password_change, as the API does."""
 
     def clean_old_password(self):
         old_password = self.cleaned_data["old_password"]
         password_confirm(user=self.user, password=old_password)
         return old_password
+
+    def save(self, commit=True):
+        password_change(
+            user=self.user,
+            old_password=self.cleaned_data["old_password"],
+            new_password=self.cleaned_data["new_password1"],
+        )
+        return self.user
