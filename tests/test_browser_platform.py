@@ -4,7 +4,7 @@ import pytest
 
 from accounts.models import User
 from posts.models import Like, Post
-from tests.factories import PASSWORD, TopicFactory
+from tests.factories import PASSWORD, TopicFactory, UserFactory
 
 
 @pytest.mark.browser
@@ -44,3 +44,25 @@ def test_register_post_and_like(live_server, page):
     page.wait_for_selector(f"#post-{post.pk} .like-button[aria-pressed=false]")
     assert like_count.inner_text() == "0"
     assert not Like.objects.exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_top_bar_stays_one_row_on_a_desktop_for_staff_with_unread_badges(logged_in_page):
+    """The search box narrows instead of pushing the links onto a second row (it used to for staff, longer
+    usernames or unread badges); on a phone the links wrap under it."""
+    from notifications.models import Notification
+
+    staff = UserFactory(username="kristina.virtanen.38", is_staff=True)
+    Notification.objects.create(recipient=staff, verb=Notification.Verb.FOLLOW)
+    page = logged_in_page(staff)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/")
+    assert page.locator("#nav-unread-notifications").is_visible()
+    search_box = page.locator(".nav .search").bounding_box()
+    last_link = page.locator(".nav .links > *").last.bounding_box()
+    assert abs(search_box["y"] - last_link["y"]) < search_box["height"]  # same row
+    assert search_box["width"] >= 128
+
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") == 375
