@@ -92,6 +92,8 @@ def test_password_change(auth_client, user):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("another-horse-77")
+    done = auth_client.get(response.url).content.decode()  # not a dead end
+    assert f'<a href="{reverse("accounts:profile", args=[user.username])}">Back to your profile</a>' in done
 
 
 def test_password_change_throttles_wrong_old_passwords(auth_client, user, settings):
