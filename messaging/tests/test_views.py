@@ -215,6 +215,13 @@ def test_start_with_unknown_user_is_404(client, user):
     assert login(client, user).post(reverse("messaging:start", args=["nobody-here"])).status_code == 404
 
 
+def test_group_form_looks_like_the_other_forms_and_has_a_way_back(client, user):
+    body = login(client, user).get(reverse("messaging:group_create")).content.decode()
+    assert '<label for="id_usernames">People</label>' in body
+    assert '<div class="muted">Usernames separated by commas or spaces.</div>' in body
+    assert f'<a href="{reverse("messaging:inbox")}">Cancel</a>' in body
+
+
 def test_group_form_creates_group(client, user):
     members = UserFactory.create_batch(2)
     response = login(client, user).post(
