@@ -68,6 +68,13 @@ class Profile(models.Model):
         return age_on(self.birth_date, date.today())
 
 
+def name_of(user) -> str:
+    """How the site names a person: their display name, else their username (also for accounts made by
+    createsuperuser, which have no profile)."""
+    profile = getattr(user, "profile", None)
+    return profile.name if profile else user.username
+
+
 def age_on(birth_date: date | None, day: date) -> int | None:
     if birth_date is None:
         return None

@@ -13,6 +13,7 @@ from posts.selectors import author_posts
 from . import selectors, services
 from .forms import AccountDeleteForm, ProfileForm, RegisterForm
 from .middleware import landing_source
+from .models import name_of
 
 PROFILE_POSTS_PER_PAGE = 10
 PEOPLE_PER_PAGE = 30
@@ -155,8 +156,8 @@ def block(request, username):
     person = selectors.user_get_visible(username=username, viewer=request.user)
     if request.POST.get("action") == "unblock":
         services.block_remove(blocker=request.user, blocked=person)
-        messages.success(request, f"You unblocked {person.username}.")
+        messages.success(request, f"You unblocked {name_of(person)}.")
     elif not selectors.relationship(viewer=request.user, user=person)["is_blocking"]:
         services.block_add(blocker=request.user, blocked=person)
-        messages.success(request, f"You blocked {person.username}. You no longer see each other's posts.")
+        messages.success(request, f"You blocked {name_of(person)}. You no longer see each other's posts.")
     return redirect("accounts:profile", username=person.username)

@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import name_of
+
 MESSAGE_MAX_LENGTH = 5000
 GROUP_MAX_PARTICIPANTS = 50
 
@@ -30,9 +32,7 @@ class Conversation(models.Model):
         """A group's title; a 1:1 conversation is named after the other person, as their posts show them."""
         if self.is_group:
             return self.title
-        names = (profile.name if (profile := getattr(user, "profile", None)) else user.username
-                 for user in self.others(viewer))  # accounts made by createsuperuser have no profile
-        return ", ".join(names) or self.title or "Conversation"
+        return ", ".join(name_of(user) for user in self.others(viewer)) or self.title or "Conversation"
 
 
 class Participant(models.Model):

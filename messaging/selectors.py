@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce, Lower, NullIf
 
 from .models import Conversation, Message, Participant
 
@@ -53,6 +53,12 @@ def conversation_list(*, user) -> QuerySet[Conversation]:
             unread_count=Coalesce(Subquery(unread), 0),
             last_message_text=Subquery(last_message.values("text")[:1]),
             last_message_sender=Subquery(last_message.values("sender__username")[:1]),
+            # what the pages call the sender: their display name, else their username (see accounts.models.name_of)
+            last_message_sender_name=Subquery(
+                last_message.values(
+                    name=Coalesce(NullIf("sender__profile__display_name", Value("")), "sender__username")
+                )[:1]
+            ),
             last_message_is_deleted=Coalesce(
                 Subquery(last_message.values(is_deleted=Q(deleted_at__isnull=False))[:1]), Value(False)
             ),
@@ -72,7 +78,11 @@ def conversation_for(*, user, pk: int) -> Conversation | None:
 
 
 def message_list(*, conversation: Conversation) -> QuerySet[Message]:
-    return Message.objects.filter(conversation=conversation).select_related("sender").order_by("created_at", "id")
+    return (
+        Message.objects.filter(conversation=conversation)
+        .select_related("sender__profile")
+        .order_by("created_at", "id")
+    )
 
 
 def message_for(*, user, pk: int) -> Message | None:
@@ -81,7 +91,7 @@ def message_for(*, user, pk: int) -> Message | None:
     if user is None or not user.is_authenticated:
         return None
     return (
-        Message.objects.select_related("sender", "conversation")
+        Message.objects.select_related("sender__profile", "conversation")
         .filter(pk=pk, conversation__participants__user=user)
         .first()
     )

@@ -16,7 +16,7 @@ def unread_notification_count(*, user) -> int:
 
 def notification_list(*, user) -> QuerySet[Notification]:
     """The user's notifications, newest first."""
-    return Notification.objects.filter(recipient=user).select_related("actor").order_by("-created_at", "-id")
+    return Notification.objects.filter(recipient=user).select_related("actor__profile").order_by("-created_at", "-id")
 
 
 def notification_for(*, user, pk: int) -> Notification | None:

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_comment_reply_and_notification(logged_in_page, live_server):
-    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob", profile__display_name="Bob Brown")
     post = PostFactory(text="What do you think of htmx?")
     alice_page = logged_in_page(alice)
     bob_page = logged_in_page(bob)
@@ -42,7 +42,7 @@ def test_comment_reply_and_notification(logged_in_page, live_server):
     alice_page.reload()
     expect(alice_page.locator("#nav-unread-notifications")).to_have_text("1")
     alice_page.goto("/notifications/")
-    expect(alice_page.get_by_text("bob replied to your comment")).to_be_visible()
+    expect(alice_page.get_by_text("Bob Brown replied to your comment")).to_be_visible()
 
 
 def test_earlier_comments_in_place(logged_in_page, live_server):

@@ -18,7 +18,7 @@ def send(page, text):
 
 
 def test_two_users_exchange_messages(logged_in_page, live_server):
-    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    alice, bob = UserFactory(username="alice", profile__display_name="Alice Smith"), UserFactory(username="bob")
     alice_page = logged_in_page(alice)
     bob_page = logged_in_page(bob)
 
@@ -39,7 +39,7 @@ def test_two_users_exchange_messages(logged_in_page, live_server):
     expect(alice_page.locator(".chat-message", has_text="Are you there?")).to_have_count(1)
     bob_page.reload()
     expect(bob_page.locator("#nav-unread-messages")).to_have_text("1")
-    bob_page.get_by_role("link", name=re.compile("alice")).click()
+    bob_page.get_by_role("link", name=re.compile("Alice Smith")).click()
     expect(bob_page.locator(".chat-message", has_text="Are you there?")).to_be_visible()
     expect(bob_page.locator("#nav-unread-messages")).to_have_count(0)
 

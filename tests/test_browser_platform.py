@@ -2,9 +2,10 @@
 
 import pytest
 
-from accounts.models import User
+from accounts.models import Block, Follow, User
+from notifications.models import Notification
 from posts.models import Like, Post
-from tests.factories import PASSWORD, TopicFactory
+from tests.factories import PASSWORD, FollowFactory, TopicFactory, UserFactory
 
 
 @pytest.mark.browser
@@ -44,3 +45,43 @@ def test_register_post_and_like(live_server, page):
     page.wait_for_selector(f"#post-{post.pk} .like-button[aria-pressed=false]")
     assert like_count.inner_text() == "0"
     assert not Like.objects.exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_top_bar_stays_one_row_on_a_desktop_for_staff_with_unread_badges(logged_in_page):
+    """The search box narrows instead of pushing the links onto a second row (it used to for staff, longer
+    usernames or unread badges); on a phone the links wrap under it."""
+    staff = UserFactory(username="kristina.virtanen.38", is_staff=True)
+    Notification.objects.create(recipient=staff, verb=Notification.Verb.FOLLOW)
+    page = logged_in_page(staff)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/")
+    assert page.locator("#nav-unread-notifications").is_visible()
+    search_box = page.locator(".nav .search").bounding_box()
+    last_link = page.locator(".nav .links > *").last.bounding_box()
+    assert abs(search_box["y"] - last_link["y"]) < search_box["height"]  # same row
+    assert search_box["width"] >= 128
+
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") == 375
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_block_asks_first_and_dismissing_keeps_the_follows(logged_in_page):
+    me, friend = UserFactory(), UserFactory()
+    FollowFactory(follower=me, followee=friend)
+    page = logged_in_page(me)
+    page.goto(f"/accounts/u/{friend.username}/")
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Block").click()
+    page.wait_for_timeout(300)
+    assert dialogs and "stop following each other" in dialogs[0]
+    assert not Block.objects.exists() and Follow.objects.filter(follower=me, followee=friend).exists()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Block").click()
+    page.get_by_role("button", name="Unblock").wait_for()
+    assert Block.objects.filter(blocker=me, blocked=friend).exists() and not Follow.objects.exists()

@@ -92,6 +92,8 @@ def test_password_change(auth_client, user):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("another-horse-77")
+    done = auth_client.get(response.url).content.decode()  # not a dead end
+    assert f'<a href="{reverse("accounts:profile", args=[user.username])}">Back to your profile</a>' in done
 
 
 def test_password_change_throttles_wrong_old_passwords(auth_client, user, settings):
@@ -188,6 +190,25 @@ def test_block_and_unblock_buttons(auth_client, user, other_user):
     assert page.context["is_blocking"] and b"Unblock" in page.content
     auth_client.post(url, {"action": "unblock"})
     assert not Block.objects.exists()
+
+
+def test_block_names_the_person_as_the_site_does(auth_client, other_user):
+    other_user.profile.display_name = "Ann Other"
+    other_user.profile.save()
+    url = reverse("accounts:block", args=[other_user.username])
+    page = auth_client.post(url, follow=True)
+    assert "You blocked Ann Other." in page.content.decode()
+    assert "You blocked Ann Other; their posts are hidden." in page.content.decode()
+    page = auth_client.post(url, {"action": "unblock"}, follow=True)
+    assert "You unblocked Ann Other." in page.content.decode()
+
+
+def test_block_from_a_profile_asks_first_unblock_does_not(auth_client, other_user):
+    """Blocking ends follows both ways and unblocking does not bring them back."""
+    profile_url = reverse("accounts:profile", args=[other_user.username])
+    assert 'hx-confirm="Block ' in auth_client.get(profile_url).content.decode()
+    auth_client.post(reverse("accounts:block", args=[other_user.username]))
+    assert "hx-confirm" not in auth_client.get(profile_url).content.decode()
 
 
 def test_follow_requires_login_and_post(client, user, other_user):

@@ -284,7 +284,8 @@ def test_repost_page_and_undo(auth_client, user):
     post = PostFactory()
     url = reverse("comments:repost", args=[post.pk])
     assert 'name="note"' in auth_client.get(url).content.decode()
-    assert 'name="note"' in auth_client.get(url, **HTMX).content.decode()
+    in_place = auth_client.get(f"{url}?next=/posts/{post.pk}/", **HTMX).content.decode()
+    assert 'name="note"' in in_place and f'<a href="/posts/{post.pk}/">Cancel</a>' in in_place  # a way to close it
     response = auth_client.post(url, {"note": "good read", "next": "/feed/"})
     assert response.status_code == 302 and response["Location"] == "/feed/"
     assert Repost.objects.get(user=user, post=post).note == "good read"

@@ -54,7 +54,7 @@ def test_inbox_lists_conversations_with_unread_badge(client, user, other_user, d
     response = login(client, user).get(reverse("messaging:inbox"))
     body = response.content.decode()
     assert response.status_code == 200
-    assert other_user.username in body and "hello there" in body
+    assert f"{other_user.profile.name}: hello there" in body
     assert 'id="nav-unread-messages">1<' in body
 
 
@@ -215,6 +215,13 @@ def test_start_with_unknown_user_is_404(client, user):
     assert login(client, user).post(reverse("messaging:start", args=["nobody-here"])).status_code == 404
 
 
+def test_group_form_looks_like_the_other_forms_and_has_a_way_back(client, user):
+    body = login(client, user).get(reverse("messaging:group_create")).content.decode()
+    assert '<label for="id_usernames">People</label>' in body
+    assert '<div class="muted">Usernames separated by commas or spaces.</div>' in body
+    assert f'<a href="{reverse("messaging:inbox")}">Cancel</a>' in body
+
+
 def test_group_form_creates_group(client, user):
     members = UserFactory.create_batch(2)
     response = login(client, user).post(
@@ -371,5 +378,25 @@ def test_inbox_preview_of_a_deleted_last_message(client, user, other_user, direc
     message = message_send(sender=other_user, conversation=direct, text="a secret")
     message_delete(user=other_user, message=message)
     body = login(client, user).get(reverse("messaging:inbox")).content.decode()
-    assert f"{other_user.username}: <em>Message deleted</em>" in body and "a secret" not in body
+    assert f"{other_user.profile.name}: <em>Message deleted</em>" in body and "a secret" not in body
     assert "nav-unread-messages" not in body  # nothing left to read
+
+
+def test_people_in_messages_are_named_as_their_posts_name_them(client, user, other_user):
+    """Display names (else usernames) everywhere in messaging, as in conversation titles and post cards."""
+    bare = UserFactory(username="bare", profile=None)  # made by createsuperuser: no profile
+    group = conversation_create_group(creator=user, title="Trip", participants=[other_user, bare])
+    message_send(sender=other_user, conversation=group, text="hello group")
+    message_send(sender=bare, conversation=group, text="from bare")
+    login(client, user)
+
+    inbox = client.get(reverse("messaging:inbox")).content.decode()
+    assert "bare: from bare" in inbox
+    message_send(sender=other_user, conversation=group, text="latest")
+    inbox = client.get(reverse("messaging:inbox")).content.decode()
+    assert f"{other_user.profile.display_name}: latest" in inbox and f"{other_user.username}:" not in inbox
+
+    page = client.get(reverse("messaging:detail", args=[group.pk])).content.decode()
+    assert f"{user.profile.display_name}, {other_user.profile.display_name}, bare" in page
+    assert f"<strong>{other_user.profile.display_name}</strong>" in page and "<strong>bare</strong>" in page
+    assert f"<strong>{other_user.username}</strong>" not in page

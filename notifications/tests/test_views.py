@@ -29,6 +29,18 @@ def test_list_shows_mine_newest_first_with_unread_highlighted(auth_client, user,
     assert 'id="nav-unread-notifications">1<' in body
 
 
+def test_list_names_the_actor_as_posts_do(auth_client, user, other_user, django_assert_max_num_queries):
+    """Display name, else username (no profile), else "Someone" (no actor), in one query for all of them."""
+    NotificationFactory(recipient=user, actor=other_user, verb="follow")
+    NotificationFactory(recipient=user, actor=UserFactory(username="bare", profile=None), verb="follow")
+    NotificationFactory(recipient=user, actor=None, verb="follow")
+    auth_client.get(reverse("notifications:list"))
+    with django_assert_max_num_queries(7):
+        body = auth_client.get(reverse("notifications:list")).content.decode()
+    assert f"{other_user.profile.display_name} followed you" in body and f"{other_user.username} followed" not in body
+    assert "bare followed you" in body and "Someone followed you" in body
+
+
 def test_list_query_count_does_not_grow(auth_client, user, django_assert_num_queries):
     def make(count):
         for _ in range(count):
