@@ -106,21 +106,30 @@ def _experiment_with_traffic():
     started = timezone.now() - timedelta(hours=3)
     experiment = ExperimentFactory(treatment_percent=50, started_at=started)
     posts = PostFactory.create_batch(5)
-    for user in UserFactory.create_batch(6):
+    # Three people in each group: the salt is random, so six arbitrary people all fell in one group 1 run in 32.
+    people = {CONTROL: [], TREATMENT: []}
+    while min(len(group) for group in people.values()) < 3:
+        user = UserFactory()
         group = group_for(salt=experiment.salt, treatment_percent=50, user_id=user.pk)
-        page_id = PostView.new_page_id()
-        for position, post in enumerate(posts):
-            PostViewFactory(
-                user=user,
-                post=post,
-                page_id=page_id,
-                position=position,
-                viewed_at=started,
-                experiment=experiment.pk,
-                experiment_group=group,
-            )
-        if group == TREATMENT:
-            LikeFactory(user=user, post=posts[0], created_at=started + timedelta(minutes=5))
+        if len(people[group]) < 3:
+            people[group].append(user)
+        else:
+            user.delete()
+    for group, users in people.items():
+        for user in users:
+            page_id = PostView.new_page_id()
+            for position, post in enumerate(posts):
+                PostViewFactory(
+                    user=user,
+                    post=post,
+                    page_id=page_id,
+                    position=position,
+                    viewed_at=started,
+                    experiment=experiment.pk,
+                    experiment_group=group,
+                )
+            if group == TREATMENT:
+                LikeFactory(user=user, post=posts[0], created_at=started + timedelta(minutes=5))
     return experiment
 
 
