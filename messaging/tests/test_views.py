@@ -56,6 +56,8 @@ def test_inbox_lists_conversations_with_unread_badge(client, user, other_user, d
     assert response.status_code == 200
     assert f"{other_user.profile.name}: hello there" in body
     assert 'id="nav-unread-messages">1<' in body
+    message_send(sender=user, conversation=direct, text="hi back")
+    assert "You: hi back" in client.get(reverse("messaging:inbox")).content.decode()  # my own last message
 
 
 def test_inbox_query_count_does_not_grow(client, user, django_assert_num_queries):
