@@ -1,12 +1,11 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 
 from posts.models import Topic
 
 from .models import Profile
-from .services import password_change, password_confirm, validate_birth_date
+from .services import validate_birth_date
 
 
 class RegisterForm(forms.Form):
@@ -62,19 +61,24 @@ class AccountDeleteForm(forms.Form):
     )
 
 
-class ThrottledPasswordChangeForm(PasswordChangeForm):
-    """Django's password change page, with the old password checked by services.password_confirm (throttled) and
-    the change written by services.password_change, as the API does."""
+class PasswordChangeForm(forms.Form):
+    """The shape of a password change; services.password_change checks the current password (throttled) and the
+    new one's strength, as for the API."""
 
-    def clean_old_password(self):
-        old_password = self.cleaned_data["old_password"]
-        password_confirm(user=self.user, password=old_password)
-        return old_password
+    old_password = forms.CharField(
+        label="Old password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password1 = forms.CharField(
+        label="New password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    new_password2 = forms.CharField(
+        label="New password confirmation", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
-    def save(self, commit=True):
-        password_change(
-            user=self.user,
-            old_password=self.cleaned_data["old_password"],
-            new_password=self.cleaned_data["new_password1"],
-        )
-        return self.user
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("new_password1") and cleaned.get("new_password1") != cleaned.get("new_password2"):
+            self.add_error("new_password2", "The two password fields didn’t match.")
+        return cleaned

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,7 +11,7 @@ from communities.selectors import communities_of, owned_communities_with_success
 from posts.selectors import author_posts
 
 from . import selectors, services
-from .forms import AccountDeleteForm, ProfileForm, RegisterForm
+from .forms import AccountDeleteForm, PasswordChangeForm, ProfileForm, RegisterForm
 from .middleware import landing_source
 from .models import name_of
 
@@ -86,6 +86,30 @@ def profile_edit(request):
             messages.success(request, "Profile saved.")
             return redirect("accounts:profile", username=request.user.username)
     return render(request, "accounts/profile_edit.html", {"form": form})
+
+
+# The service's field names, as the form names them.
+PASSWORD_CHANGE_FIELDS = {"old_password": "old_password", "new_password": "new_password2"}
+
+
+@login_required
+def password_change(request):
+    """Change one's password through services.password_change (as the API does), staying signed in."""
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_change(
+                user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password1"],
+            )
+        except ValidationError as error:
+            for field, field_messages in error.message_dict.items():
+                form.add_error(PASSWORD_CHANGE_FIELDS.get(field), field_messages)
+        else:
+            update_session_auth_hash(request, request.user)
+            return redirect("accounts:password_change_done")
+    return render(request, "registration/password_change_form.html", {"form": form})
 
 
 @login_required
