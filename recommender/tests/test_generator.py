@@ -116,13 +116,19 @@ def test_saved_preferences_reproduce_the_generator_probabilities(network):
     np.testing.assert_allclose(reproduced, sample["like_probability"], rtol=1e-9)
 
 
-def test_seed_demo_is_idempotent_and_gives_known_logins():
-    call_command("seed_demo")
+def test_seed_demo_is_idempotent_and_gives_known_logins(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
     counts = (User.objects.count(), Post.objects.count(), PostView.objects.count(), Message.objects.count())
     assert counts[1] == 301 and 15_000 < counts[2] + Like.objects.count() < 25_000
     demo = User.objects.get(username="demo")
     assert demo.following_set.count() == 5 and demo.memberships.count() == 2
     assert demo.posts.count() == 1 and demo.likes.count() == 3 and demo.sent_messages.count() == 1
+    assert demo.follower_set.count() == 3 and demo.posts.get().likes.count() == 3
+    # The first login finds the network answering: an unread reply, follows, likes and a comment.
+    assert sorted(demo.notifications.filter(read_at=None).values_list("verb", flat=True)) == [
+        "comment", *["follow"] * 3, *["like"] * 3, "message",
+    ]
     assert demo.profile.display_name == "Demo User"
     assert User.objects.get(username="admin").is_superuser
     assert User.objects.get(username="demo").check_password("demo-password-1")

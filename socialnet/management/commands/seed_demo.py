@@ -7,6 +7,7 @@ from django.db import transaction
 
 from accounts.models import Profile, User
 from accounts.services import follow_add, profile_update, user_delete, user_register
+from comments.services import comment_create
 from communities.models import Community
 from communities.services import community_join
 from messaging.services import conversation_get_or_create_direct, message_send
@@ -61,9 +62,18 @@ class Command(BaseCommand):
         for community in Community.objects.filter(topic__name__in=["tech", "movie"]).order_by("id")[:2]:
             community_join(user=demo, community=community)
         tech = Topic.objects.get(name="tech")
-        post_create(author=demo, text="Hello socialnet! Looking for good tech and film recommendations.", topic=tech)
+        hello = post_create(author=demo, text="Hello socialnet! Looking for good tech and film recommendations.",
+                            topic=tech)
         for post in Post.objects.filter(topic__name="tech").exclude(author=demo).order_by("-created_at")[:3]:
             like_add(user=demo, post=post)
-        if people:
-            conversation, _ = conversation_get_or_create_direct(user=demo, other=people[0])
-            message_send(sender=demo, conversation=conversation, text="Hi! Loved your last post.")
+        if not people:
+            return
+        conversation, _ = conversation_get_or_create_direct(user=demo, other=people[0])
+        message_send(sender=demo, conversation=conversation, text="Hi! Loved your last post.")
+        # The network answers, so that the first login shows unread messages and notifications, not empty pages.
+        message_send(sender=people[0], conversation=conversation, text="Thanks! Welcome to socialnet.")
+        for person in people[1:4]:
+            follow_add(follower=person, followee=demo)
+        for person in people[:3]:
+            like_add(user=person, post=hello)
+        comment_create(author=people[1], post=hello, text="Welcome! The AI Research community is a good start.")
