@@ -86,7 +86,9 @@ def _detail_context(request, community: Community, post_form: CommunityPostForm)
 
 def community_detail(request, slug):
     community = _community_or_404(slug)
-    return render(request, "communities/detail.html", _detail_context(request, community, CommunityPostForm()))
+    # A community is about a topic: its posts usually are too.
+    post_form = CommunityPostForm(initial={"topic": community.topic_id})
+    return render(request, "communities/detail.html", _detail_context(request, community, post_form))
 
 
 @login_required

@@ -133,6 +133,13 @@ def test_banned_member_sees_the_ban_and_no_post_form(community_world):
     assert b"community-post-form" in response.content and b"Remove from community" not in response.content
 
 
+def test_post_form_starts_on_the_community_topic(community_world):
+    community = community_world["community"]
+    response = client_for(community_world["users"]["member"]).get("/communities/chess/")
+    assert response.context["post_form"]["topic"].value() == community.topic_id is not None
+    assert f'<option value="{community.topic_id}" selected>'.encode() in response.content
+
+
 def test_empty_post_shows_form_error(community_world):
     topic = TopicFactory(name="tech")
     response = client_for(community_world["users"]["member"]).post(
