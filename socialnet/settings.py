@@ -246,6 +246,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operations are grouped by resource (posts, communities, ...), not all under "v1".
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
 }
 
 # Login brute-force protection.

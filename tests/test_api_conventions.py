@@ -32,6 +32,12 @@ def test_every_operation_has_a_summary_and_its_own_description(db):
     assert [name for name, operation in operations.items() if not operation.get("description")] == []
 
 
+def test_operations_are_grouped_by_the_resource_they_act_on(db):
+    tags = {name: operation["tags"] for name, operation in _operations()}
+    assert tags["POST /api/v1/posts/"] == ["posts"] and tags["GET /api/v1/communities/{slug}/"] == ["communities"]
+    assert [name for name, tag in tags.items() if tag != [name.split("/")[3]]] == []
+
+
 def test_every_operation_documents_its_errors_with_their_bodies(db):
     for name, operation in _operations():
         responses = operation["responses"]
