@@ -48,3 +48,7 @@ def test_posts_comments_and_messages_show_their_links(auth_client, user, other_u
     assert '<a href="https://example.org" rel="nofollow">' in page
     thread = auth_client.get(f"/messages/{conversation.pk}/").content.decode()
     assert '<a href="https://example.org/slides" rel="nofollow">' in thread
+    other_user.profile.bio = "Blog: https://example.org/blog"
+    other_user.profile.save()
+    profile = auth_client.get(f"/accounts/u/{other_user.username}/").content.decode()
+    assert '<a href="https://example.org/blog" rel="nofollow">' in profile
