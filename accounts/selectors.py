@@ -1,4 +1,5 @@
 from django.db.models import Count, Exists, F, Q, QuerySet
+from django.db.models.functions import Upper
 from django.http import Http404
 
 from .models import Block, Follow, User
@@ -14,6 +15,13 @@ def blocked_user_ids(*, user) -> set[int]:
 
 def is_blocked_between(*, user, other) -> bool:
     return Block.objects.filter(Q(blocker=user, blocked=other) | Q(blocker=other, blocked=user)).exists()
+
+
+def active_users_named(usernames: list[str]) -> QuerySet[User]:
+    """Active users whose username is one of `usernames`, in any case (as profile addresses resolve them)."""
+    return User.objects.annotate(username_upper=Upper("username")).filter(
+        is_active=True, username_upper__in=[name.upper() for name in usernames]
+    )
 
 
 def user_get_visible(*, username: str, viewer) -> User:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from analytics.services import activity_record
 from communities.selectors import can_post_in
-from notifications.services import notification_create
+from notifications.services import mentions_notify, notification_create
 from posts.models import Post
 from posts.selectors import post_is_visible_to
 from socialnet.ratelimit import rate_limit_hit
@@ -74,6 +74,8 @@ def comment_create(*, author, post: Post, text: str, parent: Comment | None = No
             notification_create(recipient=parent.author, actor=author, verb="reply", target=comment, text=excerpt)
         if parent is None or parent.author_id != post.author_id:
             notification_create(recipient=post.author, actor=author, verb="comment", target=comment, text=excerpt)
+        notified = {post.author_id, parent.author_id if parent is not None else post.author_id}
+        mentions_notify(actor=author, target=comment, text=text, skip_ids=notified)
     return comment
 
 
@@ -81,11 +83,12 @@ def comment_update(*, user, comment: Comment, text: str) -> Comment:
     _ensure_visible(comment=comment, user=user)
     if comment.author_id != user.pk:
         raise PermissionDenied("Only the author can edit a comment.")
-    text = _clean_text(text)
+    text, previous_text = _clean_text(text), comment.text
     with transaction.atomic():
         comment.text = text
         comment.save(update_fields=["text", "updated_at"])
         activity_record(actor=user, verb="comment_update", target=comment, context={"post_id": comment.post_id})
+        mentions_notify(actor=user, target=comment, text=text, previous_text=previous_text)
     return comment
 
 

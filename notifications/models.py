@@ -12,6 +12,7 @@ class Notification(models.Model):
         COMMENT = "comment", "commented on your post"
         REPLY = "reply", "replied to your comment"
         REPOST = "repost", "reposted your post"
+        MENTION = "mention", "mentioned you"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+")

@@ -4,9 +4,13 @@ from django.db import models, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.mentions import mentioned_usernames
+from accounts.selectors import active_users_named, blocked_user_ids
 from analytics.services import activity_record
 
 from .models import Notification
+
+MENTIONS_NOTIFIED = 10  # a post naming more people than this notifies the first ten: mentions are not a mailing list
 
 
 def notification_create(*, recipient, actor, verb: str, target: models.Model | None = None, text: str = "") -> None:
@@ -94,3 +98,16 @@ def notification_mark_read_about(*, user, target: models.Model) -> int:
     return Notification.objects.filter(
         recipient=user, target_type=target._meta.model_name, target_id=target.pk, read_at__isnull=True
     ).update(read_at=timezone.now())
+
+
+def mentions_notify(*, actor, target: models.Model, text: str, previous_text: str = "", skip_ids=()) -> None:
+    """Notify the people `text` @mentions (up to MENTIONS_NOTIFIED, active, no block either way with the actor),
+    except those `previous_text` already mentioned (an edit notifies only the newly mentioned) and `skip_ids`
+    (already notified of the same thing, e.g. as the post's author)."""
+    already = {name.upper() for name in mentioned_usernames(previous_text)}
+    names = [name for name in mentioned_usernames(text) if name.upper() not in already][:MENTIONS_NOTIFIED]
+    if not names:
+        return
+    hidden = blocked_user_ids(user=actor) | set(skip_ids)
+    recipient_ids = [pk for pk in active_users_named(names).values_list("pk", flat=True) if pk not in hidden]
+    notifications_create(recipient_ids=recipient_ids, actor=actor, verb="mention", target=target, text=text[:200])

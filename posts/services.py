@@ -8,7 +8,7 @@ from django.http import Http404
 from analytics.rollups import days_touched, impression_days, rollup_invalidate
 from analytics.services import activity_record
 from communities.selectors import can_post_in
-from notifications.services import notification_create
+from notifications.services import mentions_notify, notification_create
 from socialnet.ratelimit import rate_limit_hit
 
 from .models import POST_MAX_LENGTH, Like, Post, PostView, Topic
@@ -60,6 +60,7 @@ def post_create(*, author, text: str, topic: Topic, community=None) -> Post:
                 target=post,
                 context={"topic": topic.name, "community": community.pk if community is not None else None},
             )
+            mentions_notify(actor=author, target=post, text=text)
     except IntegrityError:
         # The community was deleted while this post was being written (its foreign key fails at commit).
         if community is not None and not type(community).objects.filter(pk=community.pk).exists():
@@ -72,7 +73,7 @@ def post_update(*, user, post: Post, text: str | None = None, topic: Topic | Non
     """Change the text and/or topic of one's own post."""
     _require_visible(post=post, user=user)
     post_check_author(user=user, post=post)
-    changed = []
+    changed, previous_text = [], post.text
     if text is not None:
         post.text = _clean_text(text)
         changed.append("text")
@@ -83,6 +84,7 @@ def post_update(*, user, post: Post, text: str | None = None, topic: Topic | Non
         if changed:
             post.save(update_fields=[*changed, "updated_at"])
         activity_record(actor=user, verb="post_update", target=post, context={"fields": changed})
+        mentions_notify(actor=user, target=post, text=post.text, previous_text=previous_text)
     return post
 
 
