@@ -6,7 +6,10 @@
 Each variant orders every warm validation person's eligible unseen posts; pooled hits@5 are compared with the product's
 portfolio (`LightGBMRecommender.recommend`, same tables) by a one-sided sign test on the people exactly one of the two
 hits. The learned variant is LightGBM over the union of the other orderings' top 50, trained on half of the people
-and scored on the other half (three seeded halvings, hits averaged). Writes docs/results/warm_variants.json.
+and scored on the other half (three seeded halvings, hits averaged). A person's last visit is their last view or like
+before the fold's cutoff. The walks, ALS and PureSVD are fitted on each fold's like matrix with their settings fixed
+before measuring (PureSVD's rank 10 was added after a check of ranks 10, 20 and 50 on one fold). Writes
+docs/results/warm_variants.json.
 """
 
 import json
@@ -17,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.sparse.linalg import svds
 from scipy.stats import binomtest
 
 DOCS = Path(__file__).resolve().parent
@@ -35,6 +39,7 @@ from recommender.data import load_frames  # noqa: E402
 from recommender.evaluation import make_split, split_cutoff  # noqa: E402
 from recommender.features import POST_NUMERIC, RECENT_SHARE, _ease_scores, build_tables, row_entries  # noqa: E402
 from recommender.ranker import (  # noqa: E402
+    PORTFOLIO,
     PROMOTION_K,
     LightGBMRecommender,
     best_positions,
@@ -44,6 +49,8 @@ from recommender.ranker import (  # noqa: E402
 
 K = PROMOTION_K
 POOL = 50  # places each ordering offers the fusions and the learned variant
+SVD_RANKS = (10, 50)
+ALS_FACTORS = 50
 
 
 class Fold:
@@ -75,6 +82,36 @@ class Fold:
         rows = tables.liked.astype(np.float32)
         norms = np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1)).ravel())
         self.user_vectors = (sp.diags(1 / np.maximum(norms, 1e-9)) @ rows).tocsr()  # for user-kNN
+        self.horizon = (at - start) * RECENT_SHARE
+        events = pd.concat([split.train.views[["user_id", "ts"]], split.train.likes[["user_id", "ts"]]])
+        self.last_visit = (events.groupby("user_id")["ts"].max().astype("int64") / 1e9).to_dict()
+        likes = split.train.likes
+        self.like_positions = tables.post_index(likes["post_id"].to_numpy(np.int64))
+        self.like_times = likes["ts"].astype("int64").to_numpy() / 1e9
+        self.walk = self._random_walk(rows)
+        self.als_users, self.als_posts = _implicit_als(rows)
+        # posts x rank: PureSVD scores a person's like row through V V'
+        self.svd_posts = {rank: svds(rows.astype(np.float64), k=rank, random_state=0)[2].T for rank in SVD_RANKS}
+
+    @staticmethod
+    def _random_walk(likes: sp.csr_matrix):
+        """Row-stochastic person -> post and post -> person steps over likes, and each post's like count, for the
+        three-step walks P3alpha and RP3beta (Cooper et al. 2014; Paudel et al. 2017)."""
+        def stochastic(matrix):
+            totals = np.asarray(matrix.sum(axis=1)).ravel()
+            return (sp.diags(1 / np.maximum(totals, 1)) @ matrix).tocsr()
+        return stochastic(likes), stochastic(likes.T.tocsr()), np.asarray(likes.sum(axis=0)).ravel()
+
+    def walk_scores(self, user: int, beta: float) -> np.ndarray:
+        """Probability of a three-step walk person -> liked post -> its likers -> their likes, divided by the
+        post's popularity to the power beta (beta 0 is P3alpha with alpha 1)."""
+        to_posts, to_people, popularity = self.walk
+        arrival = (to_posts[user] @ to_people @ to_posts).toarray().ravel()
+        return arrival / np.maximum(popularity, 1) ** beta
+
+    def likes_between(self, start: float, end: float) -> np.ndarray:
+        keep = (self.like_times > start) & (self.like_times <= end) & (self.like_positions >= 0)
+        return np.bincount(self.like_positions[keep], minlength=len(self.tables.post_ids)).astype(float)
 
     def _transitions(self, train, window: int):
         """P(post b among the next `window` a person sees after post a), from everyone's time-ordered history."""
@@ -111,8 +148,25 @@ class Fold:
         similarity = (self.user_vectors @ self.user_vectors[user].T).toarray().ravel()
         similarity[user] = 0
         neighbours = np.argpartition(-similarity, 50)[:50]
+        at, last_visit = self.cutoff.timestamp(), self.last_visit[user_id]
+        since_visit = np.flatnonzero(allowed & (t.post_created > last_visit))
+        recent = best_positions(candidates, self.recent, t.post_ids, POOL)
+        ease = t.ease_scores(user)
+
+        def padded(order):  # an ordering of few posts, then recent popularity for the places it cannot fill
+            return np.concatenate([order, recent[~np.isin(recent, order)]])[:POOL]
+
         return {
-            "ease": top(t.ease_scores(user)),
+            "since_visit_recent": padded(best_positions(since_visit, self.recent, t.post_ids, POOL)),
+            "since_visit_ease": padded(top(ease, since_visit)),
+            "likes_since_visit": top(self.likes_between(min(last_visit, at - self.horizon), at)),
+            "likes_around_visit": top(self.likes_between(last_visit - 30 * 86400, last_visit + 30 * 86400)),
+            "rp3beta": top(self.walk_scores(user, 0.5)),
+            "p3alpha": top(self.walk_scores(user, 0.0)),
+            "implicit_als": top(self.als_posts @ self.als_users[user]),
+            **{f"pure_svd_{rank}": top(vectors @ (vectors.T @ t.liked[user].toarray().ravel()))
+               for rank, vectors in self.svd_posts.items()},
+            "ease": top(ease),
             "seen_like": top(t.seen_like_scores(user)),
             "recent_popular": best_positions(candidates, self.recent, t.post_ids, POOL),
             "popular": best_positions(candidates, self.likes, t.post_ids, POOL),
@@ -123,6 +177,28 @@ class Fold:
             "next_after_last_20": top(np.asarray(self.transitions[last_seen[last_seen >= 0]].sum(axis=0)).ravel()),
             "popular_in_their_topics": top(t.user_topic_share[user][t.post_topic] * np.log1p(self.likes)),
         }
+
+
+def _implicit_als(likes: sp.csr_matrix, factors: int = ALS_FACTORS, regularisation: float = 10.0,
+                  confidence: float = 10.0, iterations: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted matrix factorisation of 0/1 likes (Hu, Koren, Volinsky 2008): every pair weighs 1, a like
+    1 + confidence; alternating exact least squares, each side's solves batched (A_i = Y'Y + confidence * sum over
+    its likes of y y' + regularisation I)."""
+    rng = np.random.default_rng(0)
+    users = rng.normal(0, 0.01, (likes.shape[0], factors))
+    posts = rng.normal(0, 0.01, (likes.shape[1], factors))
+    by_post = likes.T.tocsr().astype(np.float64)
+    ridge = regularisation * np.eye(factors)
+
+    def solve(matrix, other):
+        outer = np.einsum("ij,ik->ijk", other, other).reshape(len(other), -1)
+        systems = (other.T @ other + ridge)[None] + confidence * (matrix @ outer).reshape(-1, factors, factors)
+        return np.linalg.solve(systems, (1 + confidence) * (matrix @ other)[..., None])[..., 0]
+
+    for _ in range(iterations):
+        users = solve(likes.astype(np.float64), posts)
+        posts = solve(by_post, users)
+    return users, posts
 
 
 def fused(sources: dict, names, smoothing: int = 10) -> np.ndarray:
@@ -156,28 +232,47 @@ def diversified(fold: Fold, sources: dict, strength: float) -> np.ndarray:
     return candidates[chosen]
 
 
+def alone(source: str):
+    return lambda fold, sources: sources[source][:K]
+
+
+def portfolio_with(place: int, source: str):
+    """The product's portfolio with one of its places (0-based) filled from another ordering."""
+    orders = PORTFOLIO[:place] + (source,) + PORTFOLIO[place + 1:]
+    return lambda fold, sources: interleave([sources[name] for name in orders], K)
+
+
 VARIANTS = {
-    "ease": lambda fold, s: s["ease"][:K],
-    "seen_like": lambda fold, s: s["seen_like"][:K],
-    "seen_ease (no like rate)": lambda fold, s: s["seen_ease"][:K],
-    "recent_popular": lambda fold, s: s["recent_popular"][:K],
-    "likes per day (age + 30 d)": lambda fold, s: s["likes_per_day_30"][:K],
-    "user kNN (50 by likes)": lambda fold, s: s["user_knn_50"][:K],
-    "what others saw next after their last 20": lambda fold, s: s["next_after_last_20"][:K],
-    "popular in their topics (like share x log likes)": lambda fold, s: s["popular_in_their_topics"][:K],
-    "portfolio, what others saw next for 4th place": lambda fold, s: interleave(
-        [s[n] for n in ("ease", "seen_like", "ease", "next_after_last_20", "recent_popular")], K),
+    "ease": alone("ease"),
+    "seen_like": alone("seen_like"),
+    "seen_ease (no like rate)": alone("seen_ease"),
+    "recent_popular": alone("recent_popular"),
+    "likes per day (age + 30 d)": alone("likes_per_day_30"),
+    "user kNN (50 by likes)": alone("user_knn_50"),
+    "what others saw next after their last 20": alone("next_after_last_20"),
+    "popular in their topics (like share x log likes)": alone("popular_in_their_topics"),
+    "portfolio, what others saw next for 4th place": portfolio_with(3, "next_after_last_20"),
     "fusion of ease, seen_like, recent, popular": lambda fold, s: fused(
         s, ("ease", "seen_like", "recent_popular", "popular")),
     "diversified (MMR 1.0)": lambda fold, s: diversified(fold, s, 1.0),
-    "portfolio, popular for recent": lambda fold, s: interleave(
-        [s[n] for n in ("ease", "seen_like", "ease", "seen_like", "popular")], K),
-    "portfolio, likes per day for recent": lambda fold, s: interleave(
-        [s[n] for n in ("ease", "seen_like", "ease", "seen_like", "likes_per_day_30")], K),
-    "portfolio, fresh EASE for 4th place": lambda fold, s: interleave(
-        [s[n] for n in ("ease", "seen_like", "ease", "ease_fresh", "recent_popular")], K),
-    "portfolio, fresh EASE for recent": lambda fold, s: interleave(
-        [s[n] for n in ("ease", "seen_like", "ease", "seen_like", "ease_fresh")], K),
+    "portfolio, popular for recent": portfolio_with(4, "popular"),
+    "portfolio, likes per day for recent": portfolio_with(4, "likes_per_day_30"),
+    "portfolio, fresh EASE for 4th place": portfolio_with(3, "ease_fresh"),
+    "portfolio, fresh EASE for recent": portfolio_with(4, "ease_fresh"),
+    "new since their last visit, by recent likes": alone("since_visit_recent"),
+    "new since their last visit, by EASE": alone("since_visit_ease"),
+    "likes since their last visit (at least the recent horizon)": alone("likes_since_visit"),
+    "likes within 30 days of their last visit": alone("likes_around_visit"),
+    "RP3beta (beta 0.5)": alone("rp3beta"),
+    "P3alpha (alpha 1)": alone("p3alpha"),
+    "implicit ALS (50 factors)": alone("implicit_als"),
+    "PureSVD (rank 50)": alone("pure_svd_50"),
+    "PureSVD (rank 10)": alone("pure_svd_10"),
+    "portfolio, new-since-visit EASE for 4th place": portfolio_with(3, "since_visit_ease"),
+    "portfolio, new-since-visit recent for recent": portfolio_with(4, "since_visit_recent"),
+    "portfolio, likes since their last visit for recent": portfolio_with(4, "likes_since_visit"),
+    "portfolio, RP3beta for 3rd place": portfolio_with(2, "rp3beta"),
+    "portfolio, implicit ALS for 3rd place": portfolio_with(2, "implicit_als"),
 }
 
 
