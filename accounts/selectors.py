@@ -1,4 +1,7 @@
-from django.db.models import Count, Exists, F, Q, QuerySet
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Upper
 from django.http import Http404
 
@@ -103,3 +106,62 @@ def relationship(*, viewer, user) -> dict[str, bool]:
         .values("is_following", "is_blocking", "is_blocked_by")
         .get()
     )
+
+
+POPULAR_PEOPLE_KEY, POPULAR_PEOPLE_SECONDS, POPULAR_PEOPLE_POOL = "accounts:popular-people", 600, 50
+
+
+def _popular_people_ids() -> list[int]:
+    """The most-followed people, the same for everyone: cached, since counting followers reads the whole table."""
+
+    def most_followed():
+        return list(
+            Follow.objects.values("followee_id")
+            .annotate(followers=Count("id"))
+            .order_by("-followers", "followee_id")
+            .values_list("followee_id", flat=True)[:POPULAR_PEOPLE_POOL]
+        )
+
+    return cache.get_or_set(POPULAR_PEOPLE_KEY, most_followed, POPULAR_PEOPLE_SECONDS)
+
+
+@dataclass(frozen=True)
+class FollowSuggestion:
+    person: User
+    mutual: int  # how many of the people the viewer follows follow them
+    via: User | None  # the one of those who followed them last, to name
+
+    @property
+    def reason(self) -> str:
+        if self.via is None:
+            return "Popular on socialnet"
+        others = self.mutual - 1
+        return f"Followed by {self.via.profile.name}" + (f" and {others} other{'s' if others > 1 else ''} you follow"
+                                                         if others else "")
+
+
+def follow_suggestions(*, user, limit: int = 3) -> list[FollowSuggestion]:
+    """People `user` may want to follow: first those most followed by the people they follow (friends of friends),
+    then the most-followed people on the site; never themselves, people they follow, block or are blocked by, or
+    inactive accounts."""
+    followed = set(Follow.objects.filter(follower=user).values_list("followee_id", flat=True))
+    skip = followed | blocked_user_ids(user=user) | {user.pk}
+    mutual = dict(
+        Follow.objects.filter(follower_id__in=followed, followee__is_active=True)
+        .exclude(followee_id__in=skip)
+        .values("followee_id")
+        .annotate(mutual=Count("id"))
+        .order_by("-mutual", "followee_id")
+        .values_list("followee_id", "mutual")[:limit]
+    )
+    popular = [pk for pk in _popular_people_ids() if pk not in skip and pk not in mutual]
+    last_followed_by = Follow.objects.filter(followee=OuterRef("pk"), follower_id__in=followed).order_by("-created_at")
+    people = (
+        User.objects.filter(is_active=True, pk__in=[*mutual, *popular[: limit * 2]])
+        .select_related("profile")
+        .annotate(via_id=Subquery(last_followed_by.values("follower_id")[:1]))
+        .in_bulk()
+    )
+    via = User.objects.select_related("profile").in_bulk([p.via_id for p in people.values() if p.via_id])
+    ordered = [people[pk] for pk in [*mutual, *popular] if pk in people][:limit]
+    return [FollowSuggestion(person, mutual.get(person.pk, 0), via.get(person.via_id)) for person in ordered]

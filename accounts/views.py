@@ -171,6 +171,8 @@ def follow(request, username):
         services.follow_remove(follower=request.user, followee=person)
     elif not selectors.relationship(viewer=request.user, user=person)["is_following"]:
         services.follow_add(follower=request.user, followee=person)
+    if request.POST.get("shown_as") == "suggestion":  # a "people you may know" row redraws itself
+        return _relationship_changed(request, person, "accounts/_suggestion.html")
     return _relationship_changed(request, person, "accounts/_follow_button.html")
 
 

@@ -1,6 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 
+from accounts.selectors import follow_suggestions
+
 from .services import feed_serve
 
 
@@ -12,5 +14,7 @@ def home(request):
         )
     except ValidationError as error:  # a hand-edited URL: say what is wrong, serve (and log) nothing
         return render(request, "feed/home.html", {"page": None, "errors": error.message_dict}, status=400)
-    template = "feed/_page.html" if request.headers.get("HX-Request") else "feed/home.html"
-    return render(request, template, {"page": page})
+    if request.headers.get("HX-Request"):
+        return render(request, "feed/_page.html", {"page": page})
+    suggestions = follow_suggestions(user=request.user) if request.user.is_authenticated else []
+    return render(request, "feed/home.html", {"page": page, "suggestions": suggestions})
