@@ -63,3 +63,35 @@ def test_an_api_address_nothing_matches_is_a_json_404_and_a_page_address_an_html
         assert response.status_code == 404 and response.json() == {"detail": "Not found."}
     response = client.get("/no-such-page/")
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+def _response_components() -> dict[str, dict]:
+    from drf_spectacular.generators import SchemaGenerator
+
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    return {name: schema for name, schema in schemas.items() if not name.endswith("Request")}
+
+
+PERSON_FIELDS = {"author", "sender", "actor", "user", "participants", "last_message_sender"}
+# The person themselves, in full: a profile page, my account.
+USER_COMPONENTS = {"UserSummary", "User", "UserDetail", "Me"}
+
+
+def test_every_person_in_an_answer_is_the_one_nested_user_summary(db):
+    """Posts, comments, messages, notifications, conversations and memberships name people alike:
+    {id, username, display_name}, never a bare username."""
+    components = _response_components()
+    assert set(components["UserSummary"]["properties"]) == {"id", "username", "display_name"}
+    people = {
+        (name, field): str(prop)
+        for name, schema in components.items()
+        for field, prop in schema.get("properties", {}).items()
+        if field in PERSON_FIELDS
+    }
+    assert {("Message", "sender"), ("Notification", "actor"), ("Conversation", "participants"),
+            ("Conversation", "last_message_sender"), ("Member", "user"), ("Post", "author")} <= set(people)
+    others = {key for key, prop in people.items() if "#/components/schemas/UserSummary" not in prop}
+    assert others == {("Registered", "user")}  # sign-up answers with the new account itself, in full (Me)
+    flat = [name for name, schema in components.items()
+            if "username" in schema.get("properties", {}) and name not in USER_COMPONENTS]
+    assert flat == []

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import Profile, User
+from accounts.models import Profile, User, name_of
 from posts.models import Topic
 
 SIGNUP_METADATA_FIELDS = ("os", "source")
@@ -67,14 +67,19 @@ class UserDetailSerializer(UserSerializer):
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
-    """The few fields a list of people or a post author needs."""
+    """A person wherever the API names one (lists of people, authors, senders, actors, participants, members): the
+    one nested representation, so a client renders and links people alike everywhere. Expects the profile loaded
+    (select_related) to stay at one query per list."""
 
-    display_name = serializers.CharField(source="profile.name", read_only=True)
+    display_name = serializers.SerializerMethodField(help_text="The display name, else the username (as the site).")
 
     class Meta:
         model = User
         fields = ["id", "username", "display_name"]
         read_only_fields = fields
+
+    def get_display_name(self, user) -> str:
+        return name_of(user)
 
 
 class MeSerializer(serializers.ModelSerializer):
