@@ -229,11 +229,13 @@ from you: blocks answer as if it did not exist), 409 the action contradicts the 
 large, 429 too many requests (see `Retry-After`).
 
 **Lists.** Cursor pages `{next, previous, results}` (follow `next`; `page_size` up to 100), newest first unless
-the endpoint says otherwise. Lists of people and search results are numbered pages `{count, next, previous,
-results}` (`page`, `page_size`).
+the endpoint says otherwise; lists of people too (most recent follow, like or block first; everyone by username).
+Search alone answers numbered pages `{count, next, previous, results}` (`page`, `page_size`): its results are in
+order of relevance, which has no stable position for a cursor to continue from.
 
-**Values.** Timestamps are ISO 8601 in UTC (`2026-01-31T12:00:00.123456Z`), ids are integers, people are named
-by `username` in paths.
+**Values.** Timestamps are ISO 8601 in UTC (`2026-01-31T12:00:00.123456Z`), ids are integers. A person is
+`{id, username, display_name}` wherever an answer names one (authors, senders, actors, participants, members,
+lists of people); paths name people by `username`.
 """
 SPECTACULAR_SETTINGS = {
     "TITLE": "socialnet API",

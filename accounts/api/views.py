@@ -4,13 +4,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.middleware import landing_source
 from socialnet.api import DeleteWithBodySchema
+from socialnet.pagination import SelectorOrderCursorPagination
 
 from .serializers import (
     AccountDeleteSerializer,
@@ -23,12 +23,6 @@ from .serializers import (
     UserDetailSerializer,
     UserSummarySerializer,
 )
-
-
-class UserPagination(PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 class RegisterView(generics.GenericAPIView):
@@ -143,12 +137,12 @@ class PasswordChangeView(generics.GenericAPIView):
 
 
 class UserListView(generics.ListAPIView):
-    """People, optionally searched by username or display name (?q=)."""
+    """People by username, optionally searched by username or display name (?q=)."""
 
     summaries = {"get": "List people"}
 
     serializer_class = UserSummarySerializer
-    pagination_class = UserPagination
+    pagination_class = SelectorOrderCursorPagination
 
     @extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Part of a username or name.")])
     def get(self, request, *args, **kwargs):
@@ -180,7 +174,7 @@ class FollowersView(generics.ListAPIView):
     summaries = {"get": "A user's followers"}
 
     serializer_class = UserSummarySerializer
-    pagination_class = UserPagination
+    pagination_class = SelectorOrderCursorPagination
 
     def get_queryset(self):
         user = selectors.user_get_visible(username=self.kwargs["username"], viewer=self.request.user)
@@ -203,7 +197,7 @@ class BlockedListView(generics.ListAPIView):
     summaries = {"get": "People I blocked"}
 
     serializer_class = UserSummarySerializer
-    pagination_class = UserPagination
+    pagination_class = SelectorOrderCursorPagination
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):
