@@ -124,9 +124,19 @@ def token_revoke(*, user: User) -> None:
     Token.objects.filter(user=user).delete()
 
 
+def _password_set(*, user: User, password: str) -> None:
+    """The new password signs every device out: sessions fail Django's check of the password hash, and the API token
+    is revoked here (the client that changed it is handed a new one, a page keeps its session with
+    update_session_auth_hash)."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        token_revoke(user=user)
+
+
 def password_change(*, user: User, old_password: str, new_password: str) -> None:
     """Change one's password, confirmed by the current one (throttled as in password_confirm) and held to the same
-    strength rules as at sign-up. The API token stays valid: the client changing it keeps working."""
+    strength rules as at sign-up; every other device is signed out (_password_set)."""
     errors: dict[str, list[str]] = {}
     try:
         password_confirm(user=user, password=old_password)
@@ -139,8 +149,7 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
             errors["new_password"] = error.messages
     if errors:
         raise ValidationError(errors)
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
+    _password_set(user=user, password=new_password)
 
 
 def profile_update(*, user: User, interests=None, email: str | None = None, **changes) -> Profile:

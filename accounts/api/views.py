@@ -3,6 +3,7 @@ from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -113,7 +114,8 @@ class MeView(generics.RetrieveUpdateAPIView):
 
 
 class PasswordChangeView(generics.GenericAPIView):
-    """Change my password, confirmed by the current one; wrong ones are throttled like logging in."""
+    """Change my password, confirmed by the current one (wrong ones are throttled like logging in). Every other
+    device is signed out: the old API token stops working and the answer carries this client's new one."""
 
     summaries = {"post": "Change my password"}
 
@@ -122,7 +124,8 @@ class PasswordChangeView(generics.GenericAPIView):
 
     @extend_schema(
         responses={
-            204: OpenApiResponse(description="Changed; this client's token or session keeps working."),
+            200: OpenApiResponse(AuthTokenSerializer, description="Changed: the new API token of this client (the "
+                                 "old one, everywhere, no longer works); a browser session keeps working."),
             400: OpenApiResponse(description="Wrong current password (under `old_password`) or a weak new one "
                                  "(under `new_password`); nothing changed."),
         }
@@ -131,9 +134,10 @@ class PasswordChangeView(generics.GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.password_change(user=request.user, **serializer.validated_data)
+        token = services.token_issue(user=request.user)  # this client signs back in; the other devices stay out
         if request.session.session_key:  # as Django's password change page: the session survives its own change
             update_session_auth_hash(request, request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response({"token": token.key})
 
 
 class UserListView(generics.ListAPIView):

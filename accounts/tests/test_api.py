@@ -1,9 +1,11 @@
 from datetime import date
 
 import pytest
+from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts import services
 from accounts.models import Block, Follow, User
 from accounts.tests.footprint import build_footprint, friend_state, leaver_rows
 from analytics.models import Activity
@@ -307,14 +309,25 @@ def test_token_delete_logs_the_client_out(api_client, user):
     assert new_token["token"] != token
 
 
-def test_password_change(api_client, user):
+def test_password_change_signs_other_devices_out_and_hands_this_client_a_new_token(api_client, client, user):
     token = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}).json()["token"]
+    other_device = APIClient()
+    other_device.credentials(HTTP_AUTHORIZATION=f"Token {token}")  # the account's token, as another phone holds it
+    client.force_login(user)  # and a browser
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
     response = api_client.post("/api/v1/me/password/", {"old_password": PASSWORD, "new_password": "fresh-secret-881"})
-    assert response.status_code == 204
+
+    assert response.status_code == 200
+    new_token = response.json()["token"]
+    assert new_token != token and Token.objects.get(user=user).key == new_token
     user.refresh_from_db()
     assert user.check_password("fresh-secret-881")
-    assert api_client.get("/api/v1/me/").status_code == 200  # the token keeps working
+    assert api_client.get("/api/v1/me/").json() == {"detail": "Invalid token."}  # the old token is gone everywhere
+    assert other_device.get("/api/v1/me/").status_code == 401
+    assert client.get("/api/v1/me/").status_code == 401  # the browser's session ended with the old password
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {new_token}")
+    assert api_client.get("/api/v1/me/").json()["username"] == user.username
 
 
 @pytest.mark.parametrize(
@@ -332,14 +345,19 @@ def test_password_change_refusals_name_the_field(auth_api_client, user, body, fi
     assert user.check_password(PASSWORD)
 
 
-def test_password_change_with_a_session_keeps_the_session(client, user):
+def test_password_change_with_a_session_keeps_the_session_and_ends_the_others(client, user):
+    old_token = services.token_issue(user=user).key
+    other_browser = Client()
+    other_browser.force_login(user)
     client.force_login(user)
     response = client.post(
         "/api/v1/me/password/", {"old_password": PASSWORD, "new_password": "fresh-secret-881"},
         content_type="application/json",
     )
-    assert response.status_code == 204
+    assert response.status_code == 200
     assert client.get("/api/v1/me/").status_code == 200
+    assert other_browser.get("/api/v1/me/").status_code == 401
+    assert Token.objects.get(user=user).key == response.json()["token"] != old_token
 
 
 def test_profile_shows_counts_and_my_follow_and_block_state(api_client, auth_api_client, user, other_user):

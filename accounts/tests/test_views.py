@@ -6,7 +6,9 @@ from django.contrib.staticfiles import finders
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
+from accounts import services
 from accounts.models import Block, Follow, User
 from accounts.tests.footprint import build_footprint, friend_state, leaver_rows
 from analytics.models import Activity
@@ -85,6 +87,9 @@ def test_login_is_locked_after_repeated_failures(client, user, settings):
 
 
 def test_password_change(auth_client, user):
+    token = services.token_issue(user=user)
+    other_browser = Client()
+    other_browser.force_login(user)
     response = auth_client.post(
         reverse("accounts:password_change"),
         {"old_password": PASSWORD, "new_password1": "another-horse-77", "new_password2": "another-horse-77"},
@@ -92,6 +97,10 @@ def test_password_change(auth_client, user):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("another-horse-77")
+    # This browser stays signed in; every other device is signed out: sessions and the API token.
+    assert auth_client.get(reverse("accounts:password_change")).status_code == 200
+    assert other_browser.get(reverse("accounts:password_change")).status_code == 302
+    assert not Token.objects.filter(pk=token.pk).exists()
     done = auth_client.get(response.url).content.decode()  # not a dead end
     assert f'<a href="{reverse("accounts:profile", args=[user.username])}">Back to your profile</a>' in done
 
