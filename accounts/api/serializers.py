@@ -127,3 +127,15 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = serializers.CharField(
         write_only=True, trim_whitespace=False, style={"input_type": "password"}, help_text="The new password."
     )
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254, help_text="The account's e-mail address.")
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64, help_text="The reset link's `uidb64` part.")
+    token = serializers.CharField(max_length=128, help_text="The reset link's token part.")
+    new_password = serializers.CharField(
+        write_only=True, trim_whitespace=False, style={"input_type": "password"}, help_text="The new password."
+    )

@@ -19,6 +19,8 @@ from .serializers import (
     FollowStateSerializer,
     MeSerializer,
     PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetSerializer,
     RegisteredSerializer,
     RegisterSerializer,
     UserDetailSerializer,
@@ -138,6 +140,55 @@ class PasswordChangeView(generics.GenericAPIView):
         if request.session.session_key:  # as Django's password change page: the session survives its own change
             update_session_auth_hash(request, request.user)
         return Response({"token": token.key})
+
+
+class PasswordResetView(generics.GenericAPIView):
+    """Ask for a password reset link by e-mail (the web page's very e-mail, whose link opens the site's reset page;
+    an app may read `uid` and `token` from the link's path `/accounts/password/reset/{uid}/{token}/` for
+    POST auth/password-reset/confirm/). The answer is the same whether or not an account has the address; requests
+    are throttled per address and per client, as on the page."""
+
+    summaries = {"post": "Ask for a password reset e-mail"}
+
+    serializer_class = PasswordResetSerializer
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        responses={204: OpenApiResponse(description="Sent if an account has this address (the same answer if not).")}
+    )
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_request(
+            email=serializer.validated_data["email"],
+            ip_address=request.META.get("REMOTE_ADDR", ""),
+            site_url=request.build_absolute_uri("/"),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetConfirmView(generics.GenericAPIView):
+    """Choose a new password with the `uid` and `token` of a reset link; every device is signed out (API tokens and
+    sessions), so the app logs in again with the new password. A link works once."""
+
+    summaries = {"post": "Choose a new password with a reset link"}
+
+    serializer_class = PasswordResetConfirmSerializer
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        responses={
+            204: OpenApiResponse(description="Changed; log in with the new password."),
+            400: OpenApiResponse(description="An invalid link (under `uid`), an invalid, expired or used token "
+                                 "(under `token`), or a weak new password (under `new_password`); nothing changed."),
+        }
+    )
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.password_reset_confirm(uidb64=data["uid"], token=data["token"], new_password=data["new_password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class UserListView(generics.ListAPIView):
