@@ -131,6 +131,10 @@ def _people_lists():
         w.setdefault("post", PostFactory())
         return f"/api/v1/posts/{w['post'].pk}/likes/", lambda: LikeFactory(post=w["post"]).user
 
+    def people(w):
+        countdown = iter(range(99, 0, -1))  # each newcomer's name sorts first
+        return "/api/v1/users/?q=zz", lambda: UserFactory(username=f"zz{next(countdown):02}")
+
     return {
         "followers": lambda w: (
             f"/api/v1/users/{w['viewer'].username}/followers/",
@@ -142,8 +146,7 @@ def _people_lists():
         ),
         "blocked": lambda w: ("/api/v1/me/blocked/", lambda: BlockFactory(blocker=w["viewer"]).blocked),
         "likers": likers,
-        # By username: each newcomer sorts first.
-        "people": lambda w: ("/api/v1/users/?q=zz", lambda: UserFactory(username=f"zz{9999 - UserFactory().pk}")),
+        "people": people,  # by username
     }
 
 
