@@ -61,13 +61,10 @@ class AccountDeleteForm(forms.Form):
     )
 
 
-class PasswordChangeForm(forms.Form):
-    """The shape of a password change; services.password_change checks the current password (throttled) and the
-    new one's strength, as for the API."""
+class NewPasswordForm(forms.Form):
+    """A new password typed twice; the service that sets it checks its strength, as for the API. Django's reset
+    page hands its form the link's user, which the service finds again from the link."""
 
-    old_password = forms.CharField(
-        label="Old password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
-    )
     new_password1 = forms.CharField(
         label="New password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
@@ -77,8 +74,28 @@ class PasswordChangeForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("new_password1") and cleaned.get("new_password1") != cleaned.get("new_password2"):
             self.add_error("new_password2", "The two password fields didn’t match.")
         return cleaned
+
+
+class PasswordChangeForm(NewPasswordForm):
+    """The shape of a password change; services.password_change checks the current password (throttled) and the
+    new one's strength, as for the API."""
+
+    field_order = ["old_password", "new_password1", "new_password2"]
+
+    old_password = forms.CharField(
+        label="Old password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class PasswordResetForm(forms.Form):
+    """The address to send a reset link to; services.password_reset_request sends it (throttled), as for the API."""
+
+    email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))

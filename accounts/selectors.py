@@ -81,7 +81,8 @@ def blocked_list(*, user) -> QuerySet[User]:
     return (
         User.objects.filter(blocked_by_set__blocker=user)
         .select_related("profile")
-        .order_by("-blocked_by_set__created_at", "-id")
+        .annotate(blocked_at=F("blocked_by_set__created_at"))
+        .order_by("-blocked_at", "-id")
     )
 
 

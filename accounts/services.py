@@ -1,15 +1,20 @@
-"""Every write of the accounts app: registration, log-in record, profile, follows, blocks, API tokens, deletion."""
+"""Every write of the accounts app: registration, log-in record, passwords, profile, follows, blocks, API tokens,
+deletion."""
 
 from datetime import date
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.http import urlsafe_base64_decode
 from rest_framework.authtoken.models import Token
 
 from analytics.models import Activity
@@ -20,6 +25,7 @@ from messaging.services import conversations_alone_delete
 from notifications.services import notification_create
 from posts.models import PostView
 from socialnet.errors import Conflict
+from socialnet.ratelimit import rate_limit_hit
 
 from .models import Block, Follow, Profile, User
 from .selectors import is_blocked_between
@@ -124,9 +130,19 @@ def token_revoke(*, user: User) -> None:
     Token.objects.filter(user=user).delete()
 
 
+def _password_set(*, user: User, password: str) -> None:
+    """The new password signs every device out: sessions fail Django's check of the password hash, and the API token
+    is revoked here (the client that changed it is handed a new one, a page keeps its session with
+    update_session_auth_hash)."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        token_revoke(user=user)
+
+
 def password_change(*, user: User, old_password: str, new_password: str) -> None:
     """Change one's password, confirmed by the current one (throttled as in password_confirm) and held to the same
-    strength rules as at sign-up. The API token stays valid: the client changing it keeps working."""
+    strength rules as at sign-up; every other device is signed out (_password_set)."""
     errors: dict[str, list[str]] = {}
     try:
         password_confirm(user=user, password=old_password)
@@ -139,8 +155,52 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
             errors["new_password"] = error.messages
     if errors:
         raise ValidationError(errors)
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
+    _password_set(user=user, password=new_password)
+
+
+def password_reset_request(*, email: str, ip_address: str, site_url: str) -> None:
+    """E-mail a link to choose a new password to the active account with this address, if there is one; the caller
+    answers alike either way, so nobody learns who has an account. The e-mail is Django's reset e-mail (our
+    templates, default_token_generator) whose link opens the reset page of the site at `site_url`
+    (accounts:password_reset_confirm); an app may take `uid` and `token` from it for password_reset_confirm.
+
+    Throttled per client IP address and per e-mail address (known or not), so neither a mailbox nor the mail server
+    can be flooded; RateLimited beyond RATE_LIMIT_PASSWORD_RESETS_PER_MINUTE."""
+    for subject in (f"ip:{ip_address}", f"email:{email.strip().lower()}"):
+        rate_limit_hit(
+            subject=subject, action="password_reset", per_minute=settings.RATE_LIMIT_PASSWORD_RESETS_PER_MINUTE
+        )
+    # Django's form does the sending (the accounts it picks: active, with a usable password; the link; a failed send
+    # logged, not raised), so the page and the API send Django's very e-mail.
+    sender = DjangoPasswordResetForm({"email": email})
+    if sender.is_valid():
+        site = urlsplit(site_url)
+        sender.save(domain_override=site.netloc, use_https=site.scheme == "https")
+
+
+def _reset_link_user(uidb64: str) -> User | None:
+    """The account a reset link names (as Django's reset page reads it), or None."""
+    try:
+        return User._default_manager.get(pk=User._meta.pk.to_python(urlsafe_base64_decode(uidb64).decode()))
+    except (TypeError, ValueError, OverflowError, User.DoesNotExist, ValidationError):
+        return None
+
+
+def password_reset_confirm(*, uidb64: str, token: str, new_password: str) -> User:
+    """Choose a new password with a reset link's `uid` and `token`, held to the sign-up strength rules; every device
+    is signed out (_password_set). The token is bound to the password it replaces, so a link works once, and expires
+    after PASSWORD_RESET_TIMEOUT."""
+    user = _reset_link_user(uidb64)
+    if user is None:
+        raise ValidationError({"uid": ["This password reset link is invalid."]})
+    if not default_token_generator.check_token(user, token):
+        raise ValidationError({"token": ["This password reset link is invalid, expired or already used."]})
+    try:
+        password_validation.validate_password(new_password, user=user)
+    except ValidationError as error:
+        raise ValidationError({"new_password": error.messages}) from error
+    _password_set(user=user, password=new_password)
+    return user
 
 
 def profile_update(*, user: User, interests=None, email: str | None = None, **changes) -> Profile:

@@ -4,14 +4,17 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.selectors import communities_of, owned_communities_with_successors
 from posts.selectors import author_posts
+from socialnet.errors import RateLimited
 
 from . import selectors, services
-from .forms import AccountDeleteForm, PasswordChangeForm, ProfileForm, RegisterForm
+from .forms import AccountDeleteForm, NewPasswordForm, PasswordChangeForm, PasswordResetForm, ProfileForm, RegisterForm
 from .middleware import landing_source
 from .models import name_of
 
@@ -88,8 +91,13 @@ def profile_edit(request):
     return render(request, "accounts/profile_edit.html", {"form": form})
 
 
-# The service's field names, as the form names them.
-PASSWORD_CHANGE_FIELDS = {"old_password": "old_password", "new_password": "new_password2"}
+# The password services' field names, as the forms name them (a link's `uid` and `token` are the form's own).
+PASSWORD_FORM_FIELDS = {"old_password": "old_password", "new_password": "new_password2"}
+
+
+def _add_password_errors(form, error: ValidationError) -> None:
+    for field, field_messages in error.message_dict.items():
+        form.add_error(PASSWORD_FORM_FIELDS.get(field), field_messages)
 
 
 @login_required
@@ -104,12 +112,52 @@ def password_change(request):
                 new_password=form.cleaned_data["new_password1"],
             )
         except ValidationError as error:
-            for field, field_messages in error.message_dict.items():
-                form.add_error(PASSWORD_CHANGE_FIELDS.get(field), field_messages)
+            _add_password_errors(form, error)
         else:
             update_session_auth_hash(request, request.user)
             return redirect("accounts:password_change_done")
     return render(request, "registration/password_change_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request):
+    """Ask for a reset link by e-mail through services.password_reset_request (as the API does, throttled); the next
+    page reads the same whether or not an account has the address."""
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_reset_request(
+                email=form.cleaned_data["email"],
+                ip_address=request.META.get("REMOTE_ADDR", ""),
+                site_url=request.build_absolute_uri("/"),
+            )
+        except RateLimited as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("accounts:password_reset_done")
+    return render(request, "registration/password_reset_form.html", {"form": form})
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The page of a reset link: Django's (it moves the token from the address into the session before showing the
+    form), setting the password through services.password_reset_confirm as the API does, so every device is signed
+    out."""
+
+    form_class = NewPasswordForm
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        try:
+            services.password_reset_confirm(
+                uidb64=self.kwargs["uidb64"],
+                token=self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN],
+                new_password=form.cleaned_data["new_password1"],
+            )
+        except ValidationError as error:
+            _add_password_errors(form, error)
+            return self.form_invalid(form)
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
 
 
 @login_required

@@ -31,7 +31,8 @@ def conversation_list(*, user) -> QuerySet[Conversation]:
     """The user's conversations, latest activity first, with the last message (its text is empty and
     last_message_is_deleted true once deleted), unread count (deleted messages left out) and participants.
 
-    Two queries whatever the number of conversations: the annotated list and the prefetched participants.
+    Two queries whatever the number of conversations: the annotated list and the prefetched participants
+    (conversations_with_last_senders adds one for the last senders themselves).
     """
     unread = (
         Message.objects.filter(
@@ -52,7 +53,7 @@ def conversation_list(*, user) -> QuerySet[Conversation]:
             activity_at=Coalesce("last_message_at", "created_at"),
             unread_count=Coalesce(Subquery(unread), 0),
             last_message_text=Subquery(last_message.values("text")[:1]),
-            last_message_sender=Subquery(last_message.values("sender__username")[:1]),
+            last_message_sender_id=Subquery(last_message.values("sender_id")[:1]),
             # what the pages call the sender: their display name, else their username (see accounts.models.name_of)
             last_message_sender_name=Subquery(
                 last_message.values(
@@ -68,6 +69,17 @@ def conversation_list(*, user) -> QuerySet[Conversation]:
         )
         .order_by("-activity_at", "-id")
     )
+
+
+def conversations_with_last_senders(conversations) -> list[Conversation]:
+    """Set `last_message_sender` on each conversation: the sender of its last message with their profile (None
+    without messages), one query for them all. Not a prefetch of participants: a group's last sender may have left."""
+    conversations = list(conversations)
+    sender_ids = {c.last_message_sender_id for c in conversations if c.last_message_sender_id is not None}
+    senders = get_user_model().objects.select_related("profile").in_bulk(sender_ids) if sender_ids else {}
+    for conversation in conversations:
+        conversation.last_message_sender = senders.get(conversation.last_message_sender_id)
+    return conversations
 
 
 def conversation_for(*, user, pk: int) -> Conversation | None:

@@ -1,4 +1,4 @@
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -53,6 +53,11 @@ def author_posts(*, author, viewer=None) -> QuerySet[Post]:
 
 def post_likers(*, post: Post, viewer=None) -> QuerySet[User]:
     """People who liked `post`, most recent like first, without anyone blocked between them and the viewer."""
-    qs = User.objects.filter(likes__post=post).select_related("profile").order_by("-likes__created_at", "-id")
+    qs = (
+        User.objects.filter(likes__post=post)
+        .select_related("profile")
+        .annotate(liked_at=F("likes__created_at"))
+        .order_by("-liked_at", "-id")
+    )
     hidden = blocked_user_ids(user=viewer)
     return qs.exclude(pk__in=hidden) if hidden else qs

@@ -1,4 +1,5 @@
-"""Per-user write limits (posts, comments, messages per minute): a sliding-window counter per user and action."""
+"""Write limits (posts, comments, messages per minute per user; password-reset e-mails per address and per client):
+a sliding-window counter per actor and action."""
 
 import logging
 import math
@@ -12,7 +13,9 @@ from .errors import RateLimited
 logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
-ACTION_NOUNS = {"post": "posts", "comment": "comments", "message": "messages"}
+ACTION_NOUNS = {
+    "post": "posts", "comment": "comments", "message": "messages", "password_reset": "password reset requests"
+}
 
 
 def _count_in(key: str) -> int:
@@ -28,8 +31,11 @@ def _count_in(key: str) -> int:
         return 1
 
 
-def rate_limit_hit(*, user, action: str, per_minute: int, now: float | None = None) -> None:
-    """Count one `action` by `user`; raise RateLimited when it would make more than `per_minute` in the last minute.
+def rate_limit_hit(
+    *, action: str, per_minute: int, user=None, subject: str = "", now: float | None = None
+) -> None:
+    """Count one `action` by `user`, or by `subject` where nobody is signed in (a string naming the actor: "ip:…",
+    "email:…"); raise RateLimited when it would make more than `per_minute` in the last minute.
 
     The last minute is estimated from two fixed minutes, the previous one weighted by how much of it is still inside
     the last 60 seconds (the sliding-window counter): a fixed window alone let twice the limit through across a
@@ -40,7 +46,7 @@ def rate_limit_hit(*, user, action: str, per_minute: int, now: float | None = No
         return
     now = time.time() if now is None else now
     minute, elapsed = divmod(now, WINDOW_SECONDS)
-    prefix = f"ratelimit:{action}:{user.pk}:"
+    prefix = f"ratelimit:{action}:{subject or user.pk}:"
     current_key = f"{prefix}{int(minute)}"
     current = _count_in(current_key)
     previous = cache.get(f"{prefix}{int(minute) - 1}") or 0

@@ -171,11 +171,13 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="socialnet <noreply@local
 # Requests: bodies above this are refused with 400 (uploads are not part of the product).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
-# Per-user write limits (socialnet/ratelimit.py); the load benchmark turns them off.
+# Write limits (socialnet/ratelimit.py); the load benchmark turns them off.
 RATE_LIMIT_ENABLED = env.bool("RATE_LIMIT_ENABLED", default=True)
 RATE_LIMIT_POSTS_PER_MINUTE = env.int("RATE_LIMIT_POSTS_PER_MINUTE", default=10)
 RATE_LIMIT_COMMENTS_PER_MINUTE = env.int("RATE_LIMIT_COMMENTS_PER_MINUTE", default=20)
 RATE_LIMIT_MESSAGES_PER_MINUTE = env.int("RATE_LIMIT_MESSAGES_PER_MINUTE", default=30)
+# Password-reset e-mails asked for, per e-mail address and per client IP address (page and API alike).
+RATE_LIMIT_PASSWORD_RESETS_PER_MINUTE = env.int("RATE_LIMIT_PASSWORD_RESETS_PER_MINUTE", default=3)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -219,7 +221,9 @@ API_ERROR_SCHEMAS = {
 API_DESCRIPTION = """REST API of socialnet for mobile clients.
 
 **Authentication.** Send `Authorization: Token <key>`: `POST /api/v1/auth/token/` (username and password) or
-`POST /api/v1/auth/register/` gives the key, `DELETE /api/v1/auth/token/` revokes it (log out). The browser's
+`POST /api/v1/auth/register/` gives the key, `DELETE /api/v1/auth/token/` revokes it (log out). A new password
+revokes it on every device: `POST /api/v1/me/password/` answers the changing client its new key, and after
+`POST /api/v1/auth/password-reset/confirm/` the app logs in again. The browser's
 session cookie works too (unsafe methods then need the `X-CSRFToken` header). Without credentials, public
 endpoints read as a visitor; an invalid token is 401 everywhere.
 
@@ -230,11 +234,13 @@ from you: blocks answer as if it did not exist), 409 the action contradicts the 
 large, 429 too many requests (see `Retry-After`).
 
 **Lists.** Cursor pages `{next, previous, results}` (follow `next`; `page_size` up to 100), newest first unless
-the endpoint says otherwise. Lists of people and search results are numbered pages `{count, next, previous,
-results}` (`page`, `page_size`).
+the endpoint says otherwise; lists of people too (most recent follow, like or block first; everyone by username).
+Search alone answers numbered pages `{count, next, previous, results}` (`page`, `page_size`): its results are in
+order of relevance, which has no stable position for a cursor to continue from.
 
-**Values.** Timestamps are ISO 8601 in UTC (`2026-01-31T12:00:00.123456Z`), ids are integers, people are named
-by `username` in paths.
+**Values.** Timestamps are ISO 8601 in UTC (`2026-01-31T12:00:00.123456Z`), ids are integers. A person is
+`{id, username, display_name}` wherever an answer names one (authors, senders, actors, participants, members,
+lists of people); paths name people by `username`.
 """
 SPECTACULAR_SETTINGS = {
     "TITLE": "socialnet API",

@@ -1,5 +1,6 @@
 """What every API answer has in common, as a mobile client relies on it: error bodies, the schema."""
 
+import pytest
 from django.core.exceptions import ValidationError
 
 from socialnet.api import exception_handler
@@ -69,3 +70,108 @@ def test_an_api_address_nothing_matches_is_a_json_404_and_a_page_address_an_html
         assert response.status_code == 404 and response.json() == {"detail": "Not found."}
     response = client.get("/no-such-page/")
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+def _response_components() -> dict[str, dict]:
+    from drf_spectacular.generators import SchemaGenerator
+
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    return {name: schema for name, schema in schemas.items() if not name.endswith("Request")}
+
+
+PERSON_FIELDS = {"author", "sender", "actor", "user", "participants", "last_message_sender"}
+# The person themselves, in full: a profile page, my account.
+USER_COMPONENTS = {"UserSummary", "User", "UserDetail", "Me"}
+
+
+def test_every_person_in_an_answer_is_the_one_nested_user_summary(db):
+    """Posts, comments, messages, notifications, conversations and memberships name people alike:
+    {id, username, display_name}, never a bare username."""
+    components = _response_components()
+    assert set(components["UserSummary"]["properties"]) == {"id", "username", "display_name"}
+    people = {
+        (name, field): str(prop)
+        for name, schema in components.items()
+        for field, prop in schema.get("properties", {}).items()
+        if field in PERSON_FIELDS
+    }
+    assert {("Message", "sender"), ("Notification", "actor"), ("Conversation", "participants"),
+            ("Conversation", "last_message_sender"), ("Member", "user"), ("Post", "author")} <= set(people)
+    others = {key for key, prop in people.items() if "#/components/schemas/UserSummary" not in prop}
+    assert others == {("Registered", "user")}  # sign-up answers with the new account itself, in full (Me)
+    flat = [name for name, schema in components.items()
+            if "username" in schema.get("properties", {}) and name not in USER_COMPONENTS]
+    assert flat == []
+
+
+def test_every_list_is_a_cursor_page_but_search(db):
+    """One pagination style for a client's pager: `{next, previous, results}` behind a cursor. Search alone pages by
+    number: its relevance order (match tiers, then a computed rank) has no stable position for a cursor."""
+    components = _response_components()
+    pages = {}
+    for name, operation in _operations():
+        answer = operation["responses"].get("200", {}).get("content", {}).get("application/json", {})
+        component = answer.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1]
+        if component.startswith("Paginated") or component == "SearchPage":
+            pages[name] = set(components[component]["properties"])
+    assert len(pages) >= 17
+    numbered = {name for name, fields in pages.items() if fields != {"next", "previous", "results"}}
+    assert numbered == {"GET /api/v1/search/"}
+
+
+def _usernames_page_by_page(client, url) -> list[str]:
+    names = []
+    while url:
+        body = client.get(url).json()
+        assert set(body) == {"next", "previous", "results"}, body
+        names += [row["username"] for row in body["results"]]
+        url = body["next"]
+    return names
+
+
+def _people_lists():
+    """For each list of people: its address for a world, and how one more person gets on top of it."""
+    from tests.factories import BlockFactory, FollowFactory, LikeFactory, PostFactory, UserFactory
+
+    def likers(w):
+        w.setdefault("post", PostFactory())
+        return f"/api/v1/posts/{w['post'].pk}/likes/", lambda: LikeFactory(post=w["post"]).user
+
+    def people(w):
+        countdown = iter(range(99, 0, -1))  # each newcomer's name sorts first
+        return "/api/v1/users/?q=zz", lambda: UserFactory(username=f"zz{next(countdown):02}")
+
+    return {
+        "followers": lambda w: (
+            f"/api/v1/users/{w['viewer'].username}/followers/",
+            lambda: FollowFactory(followee=w["viewer"]).follower,
+        ),
+        "following": lambda w: (
+            f"/api/v1/users/{w['viewer'].username}/following/",
+            lambda: FollowFactory(follower=w["viewer"]).followee,
+        ),
+        "blocked": lambda w: ("/api/v1/me/blocked/", lambda: BlockFactory(blocker=w["viewer"]).blocked),
+        "likers": likers,
+        "people": people,  # by username
+    }
+
+
+@pytest.mark.parametrize("name", ["followers", "following", "blocked", "likers", "people"])
+def test_lists_of_people_page_by_cursor_unshaken_by_newcomers(db, name):
+    """Someone added on top while a client pages (a new follower) neither repeats a person on the next page nor
+    hides one, as numbered pages did."""
+    from rest_framework.test import APIClient
+
+    from tests.factories import UserFactory
+
+    world = {"viewer": UserFactory()}
+    url, add = _people_lists()[name](world)
+    listed = [add().username for _ in range(5)][::-1]  # newest (or first by name) first
+    client = APIClient()
+    client.force_authenticate(world["viewer"])
+
+    first = client.get(f"{url}{'&' if '?' in url else '?'}page_size=2").json()
+    add()
+    names = [row["username"] for row in first["results"]] + _usernames_page_by_page(client, first["next"])
+
+    assert names == listed

@@ -1,6 +1,12 @@
-"""A person signs up, publishes a post and likes it; the like count changes in place (htmx)."""
+"""A person signs up, publishes a post and likes it; the like count changes in place (htmx). The top bar, blocking,
+and a password reset finished in the browser."""
+
+import json
+import re
+import urllib.request
 
 import pytest
+from django.core import mail
 
 from accounts.models import Block, Follow, User
 from notifications.models import Notification
@@ -85,3 +91,33 @@ def test_block_asks_first_and_dismissing_keeps_the_follows(logged_in_page):
     page.get_by_role("button", name="Block").click()
     page.get_by_role("button", name="Unblock").wait_for()
     assert Block.objects.filter(blocker=me, blocked=friend).exists() and not Follow.objects.exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_password_reset_asked_for_in_the_app_is_finished_in_the_browser(live_server, page):
+    """The API sends the page's e-mail: its link opens the site's reset page, where the new password is chosen."""
+    user = UserFactory(username="forgetful")
+    ask = urllib.request.Request(
+        f"{live_server.url}/api/v1/auth/password-reset/", data=json.dumps({"email": user.email}).encode(),
+        headers={"Content-Type": "application/json"}, method="POST",
+    )
+    with urllib.request.urlopen(ask) as answer:
+        assert answer.status == 204
+    [email] = mail.outbox
+    link = re.search(r"https?://\S+", email.body).group(0)
+    assert link.startswith(f"{live_server.url}/accounts/password/reset/")
+
+    page.goto(link)
+    page.fill("#id_new_password1", "fresh-horse-88")
+    page.fill("#id_new_password2", "fresh-horse-88")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/accounts/password/reset/done/")
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "forgetful")
+    page.fill("#id_password", "fresh-horse-88")
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    user.refresh_from_db()
+    assert user.check_password("fresh-horse-88")

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import Profile, User
+from accounts.models import Profile, User, name_of
 from posts.models import Topic
 
 SIGNUP_METADATA_FIELDS = ("os", "source")
@@ -67,14 +67,19 @@ class UserDetailSerializer(UserSerializer):
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
-    """The few fields a list of people or a post author needs."""
+    """A person wherever the API names one (lists of people, authors, senders, actors, participants, members): the
+    one nested representation, so a client renders and links people alike everywhere. Expects the profile loaded
+    (select_related) to stay at one query per list."""
 
-    display_name = serializers.CharField(source="profile.name", read_only=True)
+    display_name = serializers.SerializerMethodField(help_text="The display name, else the username (as the site).")
 
     class Meta:
         model = User
         fields = ["id", "username", "display_name"]
         read_only_fields = fields
+
+    def get_display_name(self, user) -> str:
+        return name_of(user)
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -119,6 +124,18 @@ class PasswordChangeSerializer(serializers.Serializer):
     old_password = serializers.CharField(
         write_only=True, trim_whitespace=False, style={"input_type": "password"}, help_text="The current password."
     )
+    new_password = serializers.CharField(
+        write_only=True, trim_whitespace=False, style={"input_type": "password"}, help_text="The new password."
+    )
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254, help_text="The account's e-mail address.")
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64, help_text="The reset link's `uidb64` part.")
+    token = serializers.CharField(max_length=128, help_text="The reset link's token part.")
     new_password = serializers.CharField(
         write_only=True, trim_whitespace=False, style={"input_type": "password"}, help_text="The new password."
     )

@@ -5,6 +5,10 @@ from . import views
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="api-register"),
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("auth/password-reset/", views.PasswordResetView.as_view(), name="api-password-reset"),
+    path(
+        "auth/password-reset/confirm/", views.PasswordResetConfirmView.as_view(), name="api-password-reset-confirm"
+    ),
     path("me/", views.MeView.as_view(), name="api-me"),
     path("me/password/", views.PasswordChangeView.as_view(), name="api-me-password"),
     path("me/blocked/", views.BlockedListView.as_view(), name="api-me-blocked"),

@@ -3,14 +3,15 @@ from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.middleware import landing_source
 from socialnet.api import DeleteWithBodySchema
+from socialnet.pagination import SelectorOrderCursorPagination
 
 from .serializers import (
     AccountDeleteSerializer,
@@ -18,17 +19,13 @@ from .serializers import (
     FollowStateSerializer,
     MeSerializer,
     PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetSerializer,
     RegisteredSerializer,
     RegisterSerializer,
     UserDetailSerializer,
     UserSummarySerializer,
 )
-
-
-class UserPagination(PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 class RegisterView(generics.GenericAPIView):
@@ -119,7 +116,8 @@ class MeView(generics.RetrieveUpdateAPIView):
 
 
 class PasswordChangeView(generics.GenericAPIView):
-    """Change my password, confirmed by the current one; wrong ones are throttled like logging in."""
+    """Change my password, confirmed by the current one (wrong ones are throttled like logging in). Every other
+    device is signed out: the old API token stops working and the answer carries this client's new one."""
 
     summaries = {"post": "Change my password"}
 
@@ -128,7 +126,8 @@ class PasswordChangeView(generics.GenericAPIView):
 
     @extend_schema(
         responses={
-            204: OpenApiResponse(description="Changed; this client's token or session keeps working."),
+            200: OpenApiResponse(AuthTokenSerializer, description="Changed: the new API token of this client (the "
+                                 "old one, everywhere, no longer works); a browser session keeps working."),
             400: OpenApiResponse(description="Wrong current password (under `old_password`) or a weak new one "
                                  "(under `new_password`); nothing changed."),
         }
@@ -137,18 +136,68 @@ class PasswordChangeView(generics.GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.password_change(user=request.user, **serializer.validated_data)
+        token = services.token_issue(user=request.user)  # this client signs back in; the other devices stay out
         if request.session.session_key:  # as Django's password change page: the session survives its own change
             update_session_auth_hash(request, request.user)
+        return Response({"token": token.key})
+
+
+class PasswordResetView(generics.GenericAPIView):
+    """Ask for a password reset link by e-mail (the web page's very e-mail, whose link opens the site's reset page;
+    an app may read `uid` and `token` from the link's path `/accounts/password/reset/{uid}/{token}/` for
+    POST auth/password-reset/confirm/). The answer is the same whether or not an account has the address; requests
+    are throttled per address and per client, as on the page."""
+
+    summaries = {"post": "Ask for a password reset e-mail"}
+
+    serializer_class = PasswordResetSerializer
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        responses={204: OpenApiResponse(description="Sent if an account has this address (the same answer if not).")}
+    )
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_request(
+            email=serializer.validated_data["email"],
+            ip_address=request.META.get("REMOTE_ADDR", ""),
+            site_url=request.build_absolute_uri("/"),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetConfirmView(generics.GenericAPIView):
+    """Choose a new password with the `uid` and `token` of a reset link; every device is signed out (API tokens and
+    sessions), so the app logs in again with the new password. A link works once."""
+
+    summaries = {"post": "Choose a new password with a reset link"}
+
+    serializer_class = PasswordResetConfirmSerializer
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        responses={
+            204: OpenApiResponse(description="Changed; log in with the new password."),
+            400: OpenApiResponse(description="An invalid link (under `uid`), an invalid, expired or used token "
+                                 "(under `token`), or a weak new password (under `new_password`); nothing changed."),
+        }
+    )
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.password_reset_confirm(uidb64=data["uid"], token=data["token"], new_password=data["new_password"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class UserListView(generics.ListAPIView):
-    """People, optionally searched by username or display name (?q=)."""
+    """People by username, optionally searched by username or display name (?q=)."""
 
     summaries = {"get": "List people"}
 
     serializer_class = UserSummarySerializer
-    pagination_class = UserPagination
+    pagination_class = SelectorOrderCursorPagination
 
     @extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Part of a username or name.")])
     def get(self, request, *args, **kwargs):
@@ -180,7 +229,7 @@ class FollowersView(generics.ListAPIView):
     summaries = {"get": "A user's followers"}
 
     serializer_class = UserSummarySerializer
-    pagination_class = UserPagination
+    pagination_class = SelectorOrderCursorPagination
 
     def get_queryset(self):
         user = selectors.user_get_visible(username=self.kwargs["username"], viewer=self.request.user)
@@ -203,7 +252,7 @@ class BlockedListView(generics.ListAPIView):
     summaries = {"get": "People I blocked"}
 
     serializer_class = UserSummarySerializer
-    pagination_class = UserPagination
+    pagination_class = SelectorOrderCursorPagination
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):

@@ -1,9 +1,16 @@
+import re
 from datetime import date
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.core import mail
+from django.test import Client
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts import services
 from accounts.models import Block, Follow, User
 from accounts.tests.footprint import build_footprint, friend_state, leaver_rows
 from analytics.models import Activity
@@ -182,6 +189,14 @@ def test_followers_and_following_lists(api_client, django_assert_max_num_queries
     assert [row["username"] for row in following["results"]] == [star.username]
 
 
+def test_a_person_without_a_profile_is_named_by_username_as_on_the_site(api_client):
+    star = UserFactory()
+    bare = User.objects.create_user("bare", "bare@mail.example", PASSWORD)  # as createsuperuser: no profile
+    FollowFactory(follower=bare, followee=star)
+    rows = api_client.get(f"/api/v1/users/{star.username}/followers/").json()["results"]
+    assert rows == [{"id": bare.pk, "username": "bare", "display_name": "bare"}]
+
+
 def test_block_and_unblock(auth_api_client, user, other_user):
     FollowFactory(follower=other_user, followee=user)
     url = f"/api/v1/users/{other_user.username}/block/"
@@ -279,7 +294,7 @@ def test_my_blocked_list_needs_sign_in(api_client):
 def test_my_blocked_list_query_count_does_not_grow(auth_api_client, user, django_assert_num_queries):
     for blocked in UserFactory.create_batch(2):
         BlockFactory(blocker=user, blocked=blocked)
-    with django_assert_num_queries(2) as few:  # count, page
+    with django_assert_num_queries(1) as few:  # the page (a cursor page: no count)
         assert len(auth_api_client.get("/api/v1/me/blocked/").json()["results"]) == 2
     for blocked in UserFactory.create_batch(18):
         BlockFactory(blocker=user, blocked=blocked)
@@ -299,14 +314,25 @@ def test_token_delete_logs_the_client_out(api_client, user):
     assert new_token["token"] != token
 
 
-def test_password_change(api_client, user):
+def test_password_change_signs_other_devices_out_and_hands_this_client_a_new_token(api_client, client, user):
     token = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}).json()["token"]
+    other_device = APIClient()
+    other_device.credentials(HTTP_AUTHORIZATION=f"Token {token}")  # the account's token, as another phone holds it
+    client.force_login(user)  # and a browser
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
     response = api_client.post("/api/v1/me/password/", {"old_password": PASSWORD, "new_password": "fresh-secret-881"})
-    assert response.status_code == 204
+
+    assert response.status_code == 200
+    new_token = response.json()["token"]
+    assert new_token != token and Token.objects.get(user=user).key == new_token
     user.refresh_from_db()
     assert user.check_password("fresh-secret-881")
-    assert api_client.get("/api/v1/me/").status_code == 200  # the token keeps working
+    assert api_client.get("/api/v1/me/").json() == {"detail": "Invalid token."}  # the old token is gone everywhere
+    assert other_device.get("/api/v1/me/").status_code == 401
+    assert client.get("/api/v1/me/").status_code == 401  # the browser's session ended with the old password
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {new_token}")
+    assert api_client.get("/api/v1/me/").json()["username"] == user.username
 
 
 @pytest.mark.parametrize(
@@ -324,14 +350,19 @@ def test_password_change_refusals_name_the_field(auth_api_client, user, body, fi
     assert user.check_password(PASSWORD)
 
 
-def test_password_change_with_a_session_keeps_the_session(client, user):
+def test_password_change_with_a_session_keeps_the_session_and_ends_the_others(client, user):
+    old_token = services.token_issue(user=user).key
+    other_browser = Client()
+    other_browser.force_login(user)
     client.force_login(user)
     response = client.post(
         "/api/v1/me/password/", {"old_password": PASSWORD, "new_password": "fresh-secret-881"},
         content_type="application/json",
     )
-    assert response.status_code == 204
+    assert response.status_code == 200
     assert client.get("/api/v1/me/").status_code == 200
+    assert other_browser.get("/api/v1/me/").status_code == 401
+    assert Token.objects.get(user=user).key == response.json()["token"] != old_token
 
 
 def test_profile_shows_counts_and_my_follow_and_block_state(api_client, auth_api_client, user, other_user):
@@ -345,3 +376,90 @@ def test_profile_shows_counts_and_my_follow_and_block_state(api_client, auth_api
     assert auth_api_client.get(url).json()["is_blocking"] is True
     anonymous = api_client.get(url).json()
     assert (anonymous["is_following"], anonymous["is_blocking"]) == (False, False)
+
+
+def _reset_link(user) -> tuple[str, str]:
+    return urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
+
+
+def test_password_reset_sends_the_pages_email_whose_link_works_in_the_browser(api_client, client, user):
+    old_token = services.token_issue(user=user).key
+
+    response = api_client.post("/api/v1/auth/password-reset/", {"email": user.email.upper()})
+
+    assert response.status_code == 204
+    [email] = mail.outbox
+    assert email.to == [user.email] and email.subject == "Reset your socialnet password"
+    path = re.search(r"https?://testserver(/\S+)", email.body).group(1)
+    form_page = client.get(path, follow=True)  # the web's own reset page takes the link
+    assert form_page.context["validlink"]
+    client.post(form_page.redirect_chain[-1][0], {"new_password1": "fresh-horse-88", "new_password2": "fresh-horse-88"})
+    user.refresh_from_db()
+    assert user.check_password("fresh-horse-88")
+    assert not Token.objects.filter(key=old_token).exists()  # the page signs the API clients out too
+
+
+def test_password_reset_answers_alike_whether_or_not_an_account_has_the_address(api_client, user):
+    inactive = UserFactory(is_active=False)
+    answers = [
+        api_client.post("/api/v1/auth/password-reset/", {"email": email})
+        for email in ("nobody@mail.example", inactive.email, user.email)
+    ]
+    assert {(answer.status_code, answer.content) for answer in answers} == {(204, b"")}
+    assert [email.to for email in mail.outbox] == [[user.email]]
+
+
+def test_password_reset_is_throttled_per_address_and_per_client_as_the_page(api_client, user, settings):
+    settings.RATE_LIMIT_PASSWORD_RESETS_PER_MINUTE = 2
+
+    def ask(email, ip):
+        return api_client.post("/api/v1/auth/password-reset/", {"email": email}, REMOTE_ADDR=ip)
+
+    assert [ask("a@mail.example", "10.0.0.1").status_code for _ in range(2)] == [204, 204]
+    refused = ask("A@mail.example", "10.0.0.2")  # another client, the same address (any case)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert "password reset requests per minute" in refused.json()["detail"]
+    assert ask(user.email, "10.0.0.1").status_code == 429  # the first client, for another address
+    assert mail.outbox == []  # an account's e-mail does not go out past the limit
+    assert ask(user.email, "10.0.0.2").status_code == 204
+    assert len(mail.outbox) == 1
+
+
+def test_password_reset_confirm_sets_the_password_once_and_signs_every_device_out(api_client, user):
+    old_token = services.token_issue(user=user).key
+    uid, token = _reset_link(user)
+    body = {"uid": uid, "token": token, "new_password": "fresh-horse-88"}
+
+    response = api_client.post("/api/v1/auth/password-reset/confirm/", body)
+
+    assert response.status_code == 204
+    user.refresh_from_db()
+    assert user.check_password("fresh-horse-88")
+    assert not Token.objects.filter(user=user).exists()
+    assert api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {old_token}").status_code == 401
+    again = api_client.post("/api/v1/auth/password-reset/confirm/", {**body, "new_password": "other-horse-99"})
+    assert again.status_code == 400 and set(again.json()) == {"token"}  # a link works once
+    login = api_client.post("/api/v1/auth/token/", {"username": user.username, "password": "fresh-horse-88"})
+    assert login.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("change", "fields"),
+    [
+        ({"uid": "MQ"}, {"uid"}),  # nobody's
+        ({"uid": "not base64!"}, {"uid"}),
+        ({"uid": urlsafe_base64_encode(b"99999999999999999999999")}, {"uid"}),  # beyond any id
+        ({"token": "bad-token"}, {"token"}),
+        ({"new_password": "123"}, {"new_password"}),
+        ({"new_password": ""}, {"new_password"}),
+    ],
+)
+def test_password_reset_confirm_bad_input_is_400_under_its_field_and_changes_nothing(api_client, user, change, fields):
+    old_token = services.token_issue(user=user).key
+    uid, token = _reset_link(user)
+    response = api_client.post(
+        "/api/v1/auth/password-reset/confirm/", {"uid": uid, "token": token, "new_password": "fresh-horse-88", **change}
+    )
+    assert response.status_code == 400 and set(response.json()) == fields
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD) and Token.objects.get(user=user).key == old_token

@@ -6,7 +6,9 @@ from django.contrib.staticfiles import finders
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
+from accounts import services
 from accounts.models import Block, Follow, User
 from accounts.tests.footprint import build_footprint, friend_state, leaver_rows
 from analytics.models import Activity
@@ -85,6 +87,9 @@ def test_login_is_locked_after_repeated_failures(client, user, settings):
 
 
 def test_password_change(auth_client, user):
+    token = services.token_issue(user=user)
+    other_browser = Client()
+    other_browser.force_login(user)
     response = auth_client.post(
         reverse("accounts:password_change"),
         {"old_password": PASSWORD, "new_password1": "another-horse-77", "new_password2": "another-horse-77"},
@@ -92,6 +97,10 @@ def test_password_change(auth_client, user):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("another-horse-77")
+    # This browser stays signed in; every other device is signed out: sessions and the API token.
+    assert auth_client.get(reverse("accounts:password_change")).status_code == 200
+    assert other_browser.get(reverse("accounts:password_change")).status_code == 302
+    assert not Token.objects.filter(pk=token.pk).exists()
     done = auth_client.get(response.url).content.decode()  # not a dead end
     assert f'<a href="{reverse("accounts:profile", args=[user.username])}">Back to your profile</a>' in done
 
@@ -111,16 +120,40 @@ def test_password_change_throttles_wrong_old_passwords(auth_client, user, settin
 
 
 def test_password_reset_sends_working_link(client, user):
-    client.post(reverse("accounts:password_reset"), {"email": user.email})
+    token = services.token_issue(user=user)
+    signed_in = Client()
+    signed_in.force_login(user)
+    response = client.post(reverse("accounts:password_reset"), {"email": user.email})
+    assert response.status_code == 302 and response.url == reverse("accounts:password_reset_done")
     assert len(mail.outbox) == 1
     link = re.search(r"https?://[^/]+(/\S+)", mail.outbox[0].body).group(1)
     form_page = client.get(link, follow=True)
     assert form_page.context["validlink"]
-    client.post(
-        form_page.redirect_chain[-1][0], {"new_password1": "fresh-horse-88", "new_password2": "fresh-horse-88"}
-    )
+    set_password_url = form_page.redirect_chain[-1][0]
+    weak = client.post(set_password_url, {"new_password1": "12345", "new_password2": "12345"})
+    assert weak.status_code == 200 and weak.context["form"].errors["new_password2"]  # the service's strength rules
+    done = client.post(set_password_url, {"new_password1": "fresh-horse-88", "new_password2": "fresh-horse-88"})
+    assert done.url == reverse("accounts:password_reset_complete")
     user.refresh_from_db()
     assert user.check_password("fresh-horse-88")
+    # Every device is signed out: the API token and open sessions; the link is spent.
+    assert not Token.objects.filter(pk=token.pk).exists()
+    assert signed_in.get(reverse("accounts:password_change")).status_code == 302
+    assert not client.get(link, follow=True).context["validlink"]
+
+
+def test_password_reset_page_answers_alike_for_unknown_addresses_and_is_throttled(client, user, settings):
+    settings.RATE_LIMIT_PASSWORD_RESETS_PER_MINUTE = 2
+    url = reverse("accounts:password_reset")
+    unknown = client.post(url, {"email": "nobody@mail.example"})
+    known = client.post(url, {"email": user.email})
+    assert (unknown.status_code, unknown.url) == (known.status_code, known.url) == (302, reverse(
+        "accounts:password_reset_done"
+    ))
+    refused = client.post(url, {"email": user.email})  # a third from this client within the minute
+    assert refused.status_code == 200
+    assert "at most 2 password reset requests per minute" in refused.content.decode()
+    assert len(mail.outbox) == 1
 
 
 def test_profile_page_shows_posts_counts_communities(client, user, django_assert_max_num_queries):

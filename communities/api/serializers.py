@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from accounts.api.serializers import UserSummarySerializer
 from accounts.models import User
 from communities.models import Community, Membership
 from posts.api.serializers import PostCreateSerializer
@@ -49,12 +50,13 @@ class CommunityWriteSerializer(serializers.Serializer):
 
 
 class MemberSerializer(serializers.ModelSerializer):
-    username = serializers.CharField(source="user.username", read_only=True)
-    display_name = serializers.CharField(source="user.profile.name", read_only=True)
+    """A person's membership of a community: the person as everywhere in the API, with their role and ban."""
+
+    user = UserSummarySerializer(read_only=True)
 
     class Meta:
         model = Membership
-        fields = ["username", "display_name", "role", "is_banned", "joined_at"]
+        fields = ["user", "role", "is_banned", "joined_at"]
         read_only_fields = fields
 
 

@@ -134,7 +134,7 @@ def test_list_query_count_does_not_grow(api_client):
 def test_members_list_shows_roles(community_world, api_client):
     rows = api_client.get("/api/v1/communities/chess/members/").json()["results"]
     users = community_world["users"]
-    roles = {row["username"]: row["role"] for row in rows}
+    roles = {row["user"]["username"]: row["role"] for row in rows}
     assert roles == {
         users["owner"].username: "owner",
         users["moderator"].username: "moderator",
@@ -280,4 +280,4 @@ def test_detail_tells_the_viewer_their_membership_and_whether_they_moderate(comm
 def test_bans_list_shows_the_banned_to_moderators(community_world):
     users = community_world["users"]
     rows = client_for(users["moderator"]).get("/api/v1/communities/chess/bans/").json()["results"]
-    assert [(row["username"], row["is_banned"]) for row in rows] == [(users["banned"].username, True)]
+    assert [(row["user"]["username"], row["is_banned"]) for row in rows] == [(users["banned"].username, True)]

@@ -1,16 +1,19 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api.serializers import UserSummarySerializer
 from messaging.models import GROUP_MAX_PARTICIPANTS, Conversation, Message
 
 
 class ConversationSerializer(serializers.ModelSerializer):
-    """A conversation as its viewer sees it (expects the annotations of messaging.selectors.conversation_list)."""
+    """A conversation as its viewer sees it (expects the annotations of messaging.selectors.conversation_list and
+    the senders of messaging.selectors.conversations_with_last_senders)."""
 
     title = serializers.SerializerMethodField()
     participants = serializers.SerializerMethodField()
     unread_count = serializers.IntegerField(read_only=True)
     last_message_text = serializers.CharField(read_only=True, allow_null=True)
-    last_message_sender = serializers.CharField(read_only=True, allow_null=True)
+    last_message_sender = UserSummarySerializer(read_only=True, allow_null=True)
     last_message_is_deleted = serializers.BooleanField(
         read_only=True, help_text="The last message was deleted (its text is then empty)."
     )
@@ -33,8 +36,10 @@ class ConversationSerializer(serializers.ModelSerializer):
     def get_title(self, conversation) -> str:
         return conversation.title_for(self.context["request"].user)
 
-    def get_participants(self, conversation) -> list[str]:
-        return [participant.user.username for participant in conversation.participants.all()]
+    @extend_schema_field(UserSummarySerializer(many=True))
+    def get_participants(self, conversation):
+        users = [participant.user for participant in conversation.participants.all()]
+        return UserSummarySerializer(users, many=True).data
 
 
 class ConversationCreateSerializer(serializers.Serializer):
@@ -55,7 +60,7 @@ class MessageSerializer(serializers.ModelSerializer):
     """A message; the text is the one writable field (sending, and editing by its sender). A deleted message keeps
     its place with an empty text."""
 
-    sender = serializers.CharField(source="sender.username", read_only=True)
+    sender = UserSummarySerializer(read_only=True)
     # Emptiness and length are checked by messaging.services (message_send, message_update: one place for the rules).
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
     is_deleted = serializers.SerializerMethodField()

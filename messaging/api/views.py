@@ -42,6 +42,20 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def get_queryset(self):
         return selectors.conversation_list(user=self.request.user)
 
+    def paginate_queryset(self, queryset):
+        return selectors.conversations_with_last_senders(super().paginate_queryset(queryset))
+
+    def retrieve(self, request, *args, **kwargs):
+        [conversation] = selectors.conversations_with_last_senders([self.get_object()])
+        return Response(self.get_serializer(conversation).data)
+
+    def _conversation_response(self, pk: int, code=status.HTTP_200_OK) -> Response:
+        """The conversation as freshly read for its viewer (unread count and last message after the change)."""
+        [conversation] = selectors.conversations_with_last_senders(
+            [selectors.conversation_for(user=self.request.user, pk=pk)]
+        )
+        return Response(self.get_serializer(conversation).data, status=code)
+
     @extend_schema(
         request=ConversationCreateSerializer,
         responses={
@@ -70,17 +84,14 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
                 creator=request.user, participants=users, title=data.get("title", "")
             )
             created = True
-        conversation = selectors.conversation_for(user=request.user, pk=conversation.pk)
-        return Response(
-            self.get_serializer(conversation).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
+        return self._conversation_response(conversation.pk, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request=None, responses=ConversationSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         conversation = self.get_object()
         services.conversation_mark_read(user=request.user, conversation=conversation)
-        return Response(self.get_serializer(selectors.conversation_for(user=request.user, pk=conversation.pk)).data)
+        return self._conversation_response(conversation.pk)
 
     @extend_schema(
         request=None,

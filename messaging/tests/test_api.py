@@ -3,7 +3,12 @@ from rest_framework.test import APIClient
 
 from analytics.models import Activity
 from messaging.models import GROUP_MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, Conversation, Message
-from messaging.services import conversation_create_group, conversation_get_or_create_direct, message_send
+from messaging.services import (
+    conversation_create_group,
+    conversation_get_or_create_direct,
+    conversation_leave,
+    message_send,
+)
 from notifications.models import Notification
 from tests.factories import BlockFactory, UserFactory
 
@@ -65,8 +70,12 @@ def test_list_shows_my_conversations_with_unread_counts(user, other_user, direct
     assert item["id"] == direct.pk
     assert item["title"] == other_user.profile.name  # the display name, as their posts show them
     assert item["unread_count"] == 1
-    assert (item["last_message_text"], item["last_message_sender"]) == ("hello", other_user.username)
-    assert set(item["participants"]) == {user.username, other_user.username}
+    assert item["last_message_text"] == "hello"
+    assert item["last_message_sender"] == {
+        "id": other_user.pk, "username": other_user.username, "display_name": other_user.profile.name
+    }
+    assert sorted(p["username"] for p in item["participants"]) == sorted([user.username, other_user.username])
+    assert all(set(p) == {"id", "username", "display_name"} for p in item["participants"])
 
 
 def test_list_query_count_does_not_grow(user, django_assert_num_queries):
@@ -78,11 +87,23 @@ def test_list_query_count_does_not_grow(user, django_assert_num_queries):
 
     client = client_for(user)
     make_conversations(2)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # the page, its participants, its last senders
         assert len(client.get("/api/v1/conversations/").data["results"]) == 2
     make_conversations(8)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert len(client.get("/api/v1/conversations/").data["results"]) == 10
+
+
+def test_the_last_sender_of_a_group_is_named_after_they_left(user):
+    leaver = UserFactory(profile__display_name="Lea")
+    group = conversation_create_group(creator=user, participants=[leaver, UserFactory()], title="Team")
+    message_send(sender=leaver, conversation=group, text="bye all")
+    conversation_leave(user=leaver, conversation=group)
+
+    [item] = client_for(user).get("/api/v1/conversations/").data["results"]
+
+    assert item["last_message_sender"] == {"id": leaver.pk, "username": leaver.username, "display_name": "Lea"}
+    assert leaver.pk not in {p["id"] for p in item["participants"]}
 
 
 def test_create_direct_is_idempotent(user, other_user):
@@ -144,7 +165,7 @@ def test_create_group(user):
     )
     assert response.status_code == 201
     assert response.data["title"] == "Team" and response.data["is_group"]
-    assert set(response.data["participants"]) == {user.username, *(m.username for m in members)}
+    assert {p["id"] for p in response.data["participants"]} == {user.pk, *(m.pk for m in members)}
 
 
 def test_create_group_answers_alike_for_someone_who_blocked_me_an_inactive_account_and_nobody(user, other_user):
@@ -187,7 +208,8 @@ def test_send_message(user, other_user, direct, django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(user).post(f"/api/v1/conversations/{direct.pk}/messages/", {"text": "hello"})
     assert response.status_code == 201
-    assert (response.data["text"], response.data["sender"]) == ("hello", user.username)
+    assert response.data["text"] == "hello"
+    assert response.data["sender"] == {"id": user.pk, "username": user.username, "display_name": user.profile.name}
     assert Message.objects.get().text == "hello"
     assert Notification.objects.filter(recipient=other_user, verb="message", target_id=direct.pk).count() == 1
 

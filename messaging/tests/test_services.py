@@ -247,7 +247,7 @@ def test_inbox_orders_by_latest_message_and_shows_the_last_one(user):
 
     inbox = list(conversation_list(user=user))
     assert [c.pk for c in inbox] == [older.pk, newer.pk]
-    assert (inbox[0].last_message_text, inbox[0].last_message_sender) == ("latest", user.username)
+    assert (inbox[0].last_message_text, inbox[0].last_message_sender_id) == ("latest", user.pk)
     assert inbox[0].others(user) == [first]
 
 
@@ -360,7 +360,7 @@ def test_sender_deletes_a_message_for_everyone(user, other_user, django_capture_
     assert Activity.objects.get(verb="message_delete", actor=user).target_id == message.pk
     # The inbox preview says the last message was deleted; deleted messages are nothing left to read.
     row = conversation_list(user=other_user).get()
-    assert (row.last_message_text, row.last_message_is_deleted, row.last_message_sender) == ("", True, user.username)
+    assert (row.last_message_text, row.last_message_is_deleted, row.last_message_sender_id) == ("", True, user.pk)
     assert row.unread_count == 1 and unread_conversation_count(user=other_user) == 1  # "hello" is still unread
     message_delete(user=user, message=kept)
     assert unread_conversation_count(user=other_user) == 0

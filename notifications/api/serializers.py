@@ -1,12 +1,13 @@
 from rest_framework import serializers
 
+from accounts.api.serializers import UserSummarySerializer
 from notifications.models import Notification
 
 
 class NotificationSerializer(serializers.ModelSerializer):
     """Expects notifications passed through notifications.selectors.notifications_with_links."""
 
-    actor = serializers.CharField(source="actor.username", read_only=True, allow_null=True, default=None)
+    actor = UserSummarySerializer(read_only=True, allow_null=True, help_text="Who acted; null for the system.")
     description = serializers.CharField(source="get_verb_display", read_only=True)
     target_url = serializers.CharField(read_only=True)
     is_read = serializers.SerializerMethodField()

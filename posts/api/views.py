@@ -5,9 +5,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import UserSummarySerializer
-from accounts.api.views import UserPagination
 from posts import selectors, services
 from posts.models import Topic
+from socialnet.pagination import SelectorOrderCursorPagination
 
 from .serializers import (
     LikeStateSerializer,
@@ -112,7 +112,7 @@ class PostLikersView(generics.ListAPIView):
     summaries = {"get": "Who liked a post"}
 
     serializer_class = UserSummarySerializer
-    pagination_class = UserPagination
+    pagination_class = SelectorOrderCursorPagination
 
     def get_queryset(self):
         post = selectors.post_get(pk=self.kwargs["pk"], viewer=self.request.user)

@@ -8,7 +8,8 @@ from .serializers import RESULT_SERIALIZERS, SearchPageSerializer, SearchParamsS
 
 
 class SearchPagination(PageNumberPagination):
-    """Numbered pages: results are ordered by rank, which a cursor cannot follow."""
+    """Numbered pages, the API's one exception to cursor pages: results are ordered by match tier and then a rank
+    computed for the query (floats, ties), and a cursor continues from one stable column of the rows."""
 
     page_size = 20
     page_size_query_param = "page_size"
