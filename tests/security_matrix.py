@@ -375,6 +375,7 @@ MATRIX: dict[str, Decision] = {
         data={"patch": lambda w: {"display_name": "Renamed"}, "delete": lambda w: {"password": PASSWORD}},
     ),
     "api-me-blocked": Decision(api=True, expect={"get": API_AUTH_200}),
+    "api-me-suggestions": Decision(api=True, expect={"get": API_AUTH_200}),
     "api-user-list": Decision(api=True, query="q=a", expect={"get": API_ALL_200}),
     "api-user-detail": Decision(api=True, kwargs=user_kw("alice"), expect={"get": API_ALL_200}),
     "api-user-follow": Decision(

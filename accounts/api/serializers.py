@@ -139,3 +139,15 @@ class PasswordResetConfirmSerializer(serializers.Serializer):
     new_password = serializers.CharField(
         write_only=True, trim_whitespace=False, style={"input_type": "password"}, help_text="The new password."
     )
+
+
+class FollowSuggestionsQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=20, default=5, help_text="How many, 1 to 20.")
+
+
+class FollowSuggestionSerializer(serializers.Serializer):
+    """Someone the signed-in person may want to follow, with why (accounts.selectors.follow_suggestions)."""
+
+    user = UserSummarySerializer(source="person")
+    mutual = serializers.IntegerField(help_text="How many of the people I follow follow them.")
+    reason = serializers.CharField(help_text='For example "Followed by Anna and 2 others you follow".')

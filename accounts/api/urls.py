@@ -12,6 +12,7 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
     path("me/password/", views.PasswordChangeView.as_view(), name="api-me-password"),
     path("me/blocked/", views.BlockedListView.as_view(), name="api-me-blocked"),
+    path("me/suggestions/", views.FollowSuggestionsView.as_view(), name="api-me-suggestions"),
     path("users/", views.UserListView.as_view(), name="api-user-list"),
     path("users/<str:username>/", views.UserDetailView.as_view(), name="api-user-detail"),
     path("users/<str:username>/follow/", views.FollowView.as_view(), name="api-user-follow"),

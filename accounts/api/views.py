@@ -17,6 +17,8 @@ from .serializers import (
     AccountDeleteSerializer,
     BlockStateSerializer,
     FollowStateSerializer,
+    FollowSuggestionSerializer,
+    FollowSuggestionsQuerySerializer,
     MeSerializer,
     PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
@@ -257,6 +259,21 @@ class BlockedListView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.blocked_list(user=self.request.user)
+
+
+class FollowSuggestionsView(APIView):
+    """People I may want to follow: those most followed by the people I follow, then the most-followed people;
+    never people I follow or block or who blocked me. Follow one with POST /api/v1/users/{username}/follow/."""
+
+    summaries = {"get": "People I may know"}
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(parameters=[FollowSuggestionsQuerySerializer], responses=FollowSuggestionSerializer(many=True))
+    def get(self, request):
+        query = FollowSuggestionsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        suggestions = selectors.follow_suggestions(user=request.user, limit=query.validated_data["limit"])
+        return Response(FollowSuggestionSerializer(suggestions, many=True).data)
 
 
 class FollowView(APIView):

@@ -78,3 +78,20 @@ def test_suggesting_costs_the_same_queries_whatever_the_network_size(user, djang
     grow(10)
     with django_assert_num_queries(len(small.captured_queries)):
         assert len(follow_suggestions(user=user)) == 3
+
+
+def test_the_api_lists_them_with_the_reason_and_refuses_a_bad_limit(auth_api_client, user, other_user):
+    friend = UserFactory()
+    follow(user, friend)
+    follow(friend, other_user)
+
+    response = auth_api_client.get("/api/v1/me/suggestions/?limit=1")
+    assert response.status_code == 200
+    assert response.json() == [{
+        "user": {"id": other_user.pk, "username": other_user.username, "display_name": other_user.profile.name},
+        "mutual": 1,
+        "reason": f"Followed by {friend.profile.name}",
+    }]
+    assert auth_api_client.get("/api/v1/me/suggestions/?limit=0").json() == {
+        "limit": ["Ensure this value is greater than or equal to 1."]
+    }
