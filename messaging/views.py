@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -117,7 +117,7 @@ def detail(request, pk):
     if "before" in request.GET:
         before = _message_id(request.GET, "before")
         if before is None:
-            return HttpResponseBadRequest("before must be a message id")
+            raise BadRequest("before must be a message id")
     services.conversation_mark_read(user=request.user, conversation=conversation)
     return _conversation_page(request, conversation, MessageForm(), before=before)
 
