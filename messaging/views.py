@@ -213,16 +213,22 @@ def _my_message(request, pk):
 
 
 def _message_done(request, message):
-    """After an edit or a delete: the redrawn message for htmx, else back to the conversation at that message."""
+    """After an edit or a delete: the redrawn message for htmx, else back to the conversation at that message, on
+    the page that has it."""
     if _is_htmx(request):
         return render(request, "messaging/_message.html", {"message": message})
-    return redirect(f"{reverse('messaging:detail', args=[message.conversation_id])}#message-{message.pk}")
+    url = reverse("messaging:detail", args=[message.conversation_id])
+    before = selectors.message_page_before(message=message)
+    if before is not None:
+        url += f"?before={before}"
+    return redirect(f"{url}#message-{message.pk}")
 
 
 @login_required
 @require_GET
 def message_detail(request, pk):
-    """One message: the bubble for htmx (an edit cancelled), else its place in the conversation."""
+    """One message: the bubble for htmx (an edit cancelled), else its place in the conversation (where its
+    notifications link to)."""
     return _message_done(request, _my_message(request, pk))
 
 
