@@ -16,6 +16,7 @@ from django.db.models.functions import Left
 
 EXCERPT_LENGTH = 300  # what a message notification quotes (messaging.services._excerpt)
 CONVERSATIONS_PER_BATCH = 500
+UPDATES_PER_STATEMENT = 1000
 
 
 def _messages_by_quote(Message, conversation_ids) -> dict:
@@ -32,27 +33,40 @@ def _messages_by_quote(Message, conversation_ids) -> dict:
     return by_quote
 
 
+def _set_targets(connection, table: str, matches: list) -> None:
+    """Point each notification (id) at its message (id or None), a thousand rows per UPDATE ... FROM (VALUES ...)
+    (PostgreSQL, SQLite 3.33+): bulk_update's CASE per row took minutes for 100,000 rows, one UPDATE per row 24 s."""
+    with connection.cursor() as cursor:
+        for start in range(0, len(matches), UPDATES_PER_STATEMENT):
+            chunk = matches[start : start + UPDATES_PER_STATEMENT]
+            cursor.execute(
+                f"UPDATE {table} SET target_type = 'message', target_id = CAST(v.column2 AS bigint) "
+                f"FROM (VALUES {', '.join(['(%s, %s)'] * len(chunk))}) AS v WHERE {table}.id = v.column1",
+                [value for notification_id, message_id in chunk for value in (notification_id, message_id)],
+            )
+
+
 def point_at_messages(apps, schema_editor):
     Notification = apps.get_model("notifications", "Notification")
     Message = apps.get_model("messaging", "Message")
-    legacy = Notification.objects.filter(verb="message", target_type="conversation")
+    legacy = Notification.objects.filter(verb="message", target_type="conversation", target_id__isnull=False)
     conversation_ids = sorted(set(legacy.values_list("target_id", flat=True)))
     for start in range(0, len(conversation_ids), CONVERSATIONS_PER_BATCH):
         batch = conversation_ids[start : start + CONVERSATIONS_PER_BATCH]
         by_quote = _messages_by_quote(Message, batch)
         taken = defaultdict(set)  # recipient id -> ids of the messages their notifications were matched to
-        updated = []
-        for notification in legacy.filter(target_id__in=batch).order_by("-created_at", "-id"):
-            candidates = by_quote.get((notification.actor_id, notification.target_id, notification.text), ())
-            mine = taken[notification.recipient_id]
-            match = next(
-                (pk for sent_at, pk in candidates if sent_at <= notification.created_at and pk not in mine), None
-            )
+        matches = []
+        rows = legacy.filter(target_id__in=batch).order_by("-created_at", "-id")
+        for pk, recipient_id, actor_id, conversation_id, text, created_at in rows.values_list(
+            "pk", "recipient_id", "actor_id", "target_id", "text", "created_at"
+        ).iterator():
+            mine = taken[recipient_id]
+            candidates = by_quote.get((actor_id, conversation_id, text), ())
+            match = next((message for sent_at, message in candidates if sent_at <= created_at and message not in mine), None)
             if match is not None:
                 mine.add(match)
-            notification.target_type, notification.target_id = "message", match
-            updated.append(notification)
-        Notification.objects.bulk_update(updated, ["target_type", "target_id"], batch_size=1000)
+            matches.append((pk, match))
+        _set_targets(schema_editor.connection, Notification._meta.db_table, matches)
 
 
 def point_at_conversations(apps, schema_editor):

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps
+from django.db import connection
 from django.utils import timezone
 
 from notifications.models import Notification
@@ -44,7 +45,8 @@ def test_old_message_notifications_are_matched_to_their_messages_and_back():
     ]
     unrelated = NotificationFactory(recipient=early, verb="follow", target_type="user", target_id=sender.pk)
 
-    migration.point_at_messages(apps, None)
+    with connection.schema_editor() as schema_editor:
+        migration.point_at_messages(apps, schema_editor)
 
     def targets(rows):
         now = Notification.objects.filter(pk__in=[row.pk for row in rows]).order_by("id")
@@ -61,5 +63,6 @@ def test_old_message_notifications_are_matched_to_their_messages_and_back():
     ]
     assert targets([unrelated]) == [("user", sender.pk)]
 
-    migration.point_at_conversations(apps, None)
+    with connection.schema_editor() as schema_editor:
+        migration.point_at_conversations(apps, schema_editor)
     assert targets(old) == [("conversation", group.pk)] * 6 + [("conversation", None)]
