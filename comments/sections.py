@@ -2,11 +2,14 @@
 
 The section shows one page of the thread: the newest COMMENTS_PER_PAGE top-level comments with their replies, or,
 with `?before=<id>` in the URL of the page it is on, those before top-level comment <id> (messaging's "Earlier
-messages" pattern). Every form in it carries that URL as `next`, so an answer to a write shows the same page.
+messages" pattern; a `before` that is not an id is a 400 page there and here). An earlier page links one page
+earlier, one page later and to the latest page. Every form in it carries that URL as `next`, so an answer to a
+write shows the same page.
 """
 
 from urllib.parse import urlsplit, urlunsplit
 
+from django.core.exceptions import BadRequest
 from django.http import QueryDict
 from django.middleware.csrf import get_token
 
@@ -19,10 +22,14 @@ COMMENTS_PER_PAGE = 20
 
 
 def page_before(url: str) -> int | None:
-    """The `before` of a page URL; anything but an id reads as the latest page, as Paginator.get_page reads a bad
-    page number."""
-    value = QueryDict(urlsplit(url).query).get("before", "")
-    return int(value) if value.isdigit() else None
+    """The `before` of a page URL (None: the latest page); BadRequest when it is not a comment id."""
+    query = QueryDict(urlsplit(url).query)
+    if "before" not in query:
+        return None
+    value = query["before"]
+    if not (value.isascii() and value.isdigit()):
+        raise BadRequest("before must be a comment id")
+    return int(value)
 
 
 def page_url(url: str, before: int | None) -> str:
@@ -48,7 +55,7 @@ def section_context(*, request, post, form: CommentForm | None = None, next_url:
     viewer = request.user
     next_url = next_url or request.get_full_path()
     before = page_before(next_url)
-    comments, has_earlier = comment_thread_page(post=post, viewer=viewer, limit=COMMENTS_PER_PAGE, before=before)
+    comments, has_earlier, later = comment_thread_page(post=post, viewer=viewer, limit=COMMENTS_PER_PAGE, before=before)
     signed_in = viewer.is_authenticated
     return {
         "request": request,
@@ -58,6 +65,8 @@ def section_context(*, request, post, form: CommentForm | None = None, next_url:
         "comments": comments,
         "total": comment_thread_total(post=post, viewer=viewer),
         "earlier_url": page_url(next_url, comments[0].pk) if has_earlier else None,
+        # One page later, unless that is the latest page, which has a link of its own.
+        "later_url": page_url(next_url, later) if later is not None else None,
         # On an earlier page the new-comment form gives way to a link back: new comments land on the latest page.
         "latest_url": page_url(next_url, None) if before is not None else None,
         "form": form or CommentForm(),

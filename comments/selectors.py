@@ -1,5 +1,7 @@
 """Reads of comments shared by the HTML views and the API, each in a constant number of queries."""
 
+from typing import NamedTuple
+
 from django.db.models import (
     BooleanField,
     Count,
@@ -79,14 +81,26 @@ def _before_in_thread(*, post: Post, before: int) -> Q:
     return Q(created_at__lt=anchor_time) | Q(created_at=anchor_time, pk__lt=before)
 
 
-def comment_thread_page(*, post: Post, viewer, limit: int, before: int | None = None) -> tuple[list[Comment], bool]:
+class ThreadPage(NamedTuple):
+    comments: list[Comment]
+    has_earlier: bool
+    # The `before` of the page one step later (None: that is the latest page; always None on the latest page).
+    later_before: int | None
+
+
+def comment_thread_page(*, post: Post, viewer, limit: int, before: int | None = None) -> ThreadPage:
     """One page of the thread: the newest `limit` top-level comments (of those before top-level comment `before`, if
-    given) with their visible replies, oldest first as the section shows them, and whether earlier ones exist."""
+    given) with their visible replies, oldest first as the section shows them, whether earlier ones exist, and where
+    the page one later ends (the `limit` top-level comments from `before` on end before the next one)."""
     thread = comment_thread(post=post, viewer=viewer)
+    later_before = None
     if before is not None:
-        thread = thread.filter(_before_in_thread(post=post, before=before))
+        earlier = _before_in_thread(post=post, before=before)
+        later_ids = thread.exclude(earlier).order_by("created_at", "id").values_list("pk", flat=True)
+        later_before = next(iter(later_ids[limit : limit + 1]), None)
+        thread = thread.filter(earlier)
     newest = list(thread.order_by("-created_at", "-id")[: limit + 1])
-    return list(reversed(newest[:limit])), len(newest) > limit
+    return ThreadPage(list(reversed(newest[:limit])), len(newest) > limit, later_before)
 
 
 def comment_thread_total(*, post: Post, viewer) -> int:

@@ -32,8 +32,9 @@ def _next_url(request, post) -> str:
     return reverse("posts:detail", args=[post.pk])
 
 
-def _section(request, post, *, form=None, status=200):
+def _section(request, post, *, form=None, status=200, comment_count_oob=False):
     context = section_context(request=request, post=post, form=form, next_url=_next_url(request, post))
+    context["comment_count_oob"] = comment_count_oob
     return render(request, "comments/_thread.html", context, status=status)
 
 
@@ -44,9 +45,10 @@ def _page(request, post, *, form=None, status=200):
 
 
 def _done(request, post, *, anchor: str):
-    """After a successful write: the fresh section for htmx, a redirect back to the page otherwise."""
+    """After a successful write: the fresh section for htmx, with the post card's comment count above it redrawn out
+    of band (from the post read again: `post` was read before the write); a redirect back to the page otherwise."""
     if _is_htmx(request):
-        return _section(request, post)
+        return _section(request, post_get(pk=post.pk, viewer=request.user), comment_count_oob=True)
     return redirect(f"{_next_url(request, post)}#{anchor}")
 
 

@@ -1,4 +1,4 @@
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.text import slugify
 
@@ -57,9 +57,18 @@ def _member_count():
     return Coalesce(Subquery(members, output_field=IntegerField()), Value(0))
 
 
-def community_list(*, query: str = "", topic: str = "") -> QuerySet[Community]:
-    """Communities with their member counts, optionally narrowed by words in the name/description and a topic."""
-    qs = Community.objects.select_related("topic").annotate(member_count=_member_count())
+def _role_of(user):
+    """The user's role in each community: None where they are not a member, or banned (a member no longer)."""
+    if user is None or not user.is_authenticated:
+        return Value(None, output_field=CharField())
+    memberships = Membership.objects.filter(community=OuterRef("pk"), user=user, is_banned=False)
+    return Subquery(memberships.values("role")[:1])
+
+
+def community_list(*, query: str = "", topic: str = "", viewer=None) -> QuerySet[Community]:
+    """Communities with their member counts and the viewer's role in each (`my_role`, in the same query),
+    optionally narrowed by words in the name/description and a topic."""
+    qs = Community.objects.select_related("topic").annotate(member_count=_member_count(), my_role=_role_of(viewer))
     for word in query.split():
         qs = qs.filter(Q(name__icontains=word) | Q(description__icontains=word))
     if topic:
@@ -70,11 +79,7 @@ def community_list(*, query: str = "", topic: str = "") -> QuerySet[Community]:
 def communities_of(*, user) -> QuerySet[Community]:
     """Communities the user belongs to (not banned), with member counts and the user's role in each."""
     memberships = Membership.objects.filter(user=user, is_banned=False)
-    return (
-        community_list()
-        .filter(pk__in=memberships.values("community"))
-        .annotate(my_role=Subquery(memberships.filter(community=OuterRef("pk")).values("role")[:1]))
-    )
+    return community_list(viewer=user).filter(pk__in=memberships.values("community"))
 
 
 def community_get(*, slug: str) -> Community:

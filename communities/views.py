@@ -34,7 +34,7 @@ def _community_or_404(slug: str) -> Community:
 
 def community_list(request):
     query, topic = request.GET.get("q", "").strip(), request.GET.get("topic", "")
-    communities = selectors.community_list(query=query, topic=topic).order_by("name", "id")
+    communities = selectors.community_list(query=query, topic=topic, viewer=request.user).order_by("name", "id")
     page = Paginator(communities, COMMUNITIES_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,

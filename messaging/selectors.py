@@ -10,6 +10,7 @@ from .models import Conversation, Message, Participant
 
 # Stands in for "never read" so that every message is newer than the read mark.
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+MESSAGES_PER_PAGE = 50
 
 
 def participant_for(*, user, conversation: Conversation) -> Participant | None:
@@ -119,7 +120,7 @@ def messages_changed_since(*, conversation: Conversation, since, up_to: int) -> 
 
 
 def latest_messages(
-    *, conversation: Conversation, limit: int = 50, before: int | None = None
+    *, conversation: Conversation, limit: int = MESSAGES_PER_PAGE, before: int | None = None
 ) -> tuple[list[Message], bool]:
     """The newest `limit` messages (before message id `before`, if given), oldest first (the order a conversation
     page shows them), and whether earlier ones exist."""
@@ -128,6 +129,17 @@ def latest_messages(
         messages = messages.filter(pk__lt=before)
     newest = list(messages.order_by("-created_at", "-id")[: limit + 1])
     return list(reversed(newest[:limit])), len(newest) > limit
+
+
+def message_page_before(*, message: Message, limit: int = MESSAGES_PER_PAGE) -> int | None:
+    """The `before` of the conversation page (latest_messages) that ends with this message, or None when it is among
+    the newest `limit`, on the page a conversation opens with."""
+    later_ids = list(
+        Message.objects.filter(conversation_id=message.conversation_id, pk__gt=message.pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return later_ids[0] if len(later_ids) == limit else None
 
 
 def unread_conversation_count(*, user) -> int:

@@ -15,7 +15,7 @@ from notifications.services import (
     notification_create,
     notification_mark_read_about,
     notification_text_replace,
-    notifications_quoting_delete,
+    notifications_about_delete,
 )
 from socialnet.errors import Conflict
 from socialnet.ratelimit import rate_limit_hit
@@ -138,11 +138,7 @@ def message_send(*, sender, conversation: Conversation, text: str) -> Message:
         )
         for recipient in recipients:
             notification_create(
-                recipient=recipient,
-                actor=sender,
-                verb=Notification.Verb.MESSAGE,
-                target=conversation,
-                text=_excerpt(text),
+                recipient=recipient, actor=sender, verb=Notification.Verb.MESSAGE, target=message, text=_excerpt(text)
             )
     conversation.refresh_from_db(fields=["last_message_at"])
     return message
@@ -166,12 +162,6 @@ def _own_message_locked(*, user, message: Message) -> Message:
     return locked
 
 
-def _message_notifications(message: Message, text: str) -> dict:
-    """Which "sent you a message" notifications are this message's: those quoting its text since it was sent."""
-    return {"actor": message.sender_id, "verb": Notification.Verb.MESSAGE, "target": message.conversation,
-            "text": _excerpt(text), "since": message.created_at}
-
-
 def message_update(*, user, message: Message, text: str) -> Message:
     """The sender rewrites their message: it shows as edited (with the time) and its notifications quote the new
     text. Writing the same text again changes nothing."""
@@ -181,10 +171,9 @@ def message_update(*, user, message: Message, text: str) -> Message:
         _recipients_unless_blocked(sender=user, conversation=message.conversation)  # as for sending
         if text == message.text:
             return message
-        old_text = message.text
         message.text, message.edited_at = text, timezone.now()
         message.save(update_fields=["text", "edited_at"])
-        notification_text_replace(**_message_notifications(message, old_text), new_text=_excerpt(text))
+        notification_text_replace(target=message, text=_excerpt(text))
         activity_record(
             actor=user, verb="message_update", target=message, context={"conversation_id": message.conversation_id}
         )
@@ -196,10 +185,9 @@ def message_delete(*, user, message: Message) -> Message:
     (from the row and from its notifications) and it no longer counts as unread."""
     with transaction.atomic():
         message = _own_message_locked(user=user, message=message)
-        old_text = message.text
         message.text, message.deleted_at = "", timezone.now()
         message.save(update_fields=["text", "deleted_at"])
-        notifications_quoting_delete(**_message_notifications(message, old_text))
+        notifications_about_delete(target=message)
         activity_record(
             actor=user, verb="message_delete", target=message, context={"conversation_id": message.conversation_id}
         )
@@ -215,7 +203,8 @@ def conversation_mark_read(*, user, conversation: Conversation) -> bool:
         return False
     with transaction.atomic():
         Participant.objects.filter(pk=participant.pk).update(last_read_at=timezone.now())
-        notification_mark_read_about(user=user, target=conversation)  # "sent you a message" is seen now too
+        # "sent you a message" is seen now too, for every message of the conversation
+        notification_mark_read_about(user=user, targets=Message.objects.filter(conversation=conversation))
         activity_record(actor=user, verb="message_read", target=conversation)
     return True
 

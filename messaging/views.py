@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -117,7 +117,7 @@ def detail(request, pk):
     if "before" in request.GET:
         before = _message_id(request.GET, "before")
         if before is None:
-            return HttpResponseBadRequest("before must be a message id")
+            raise BadRequest("before must be a message id")
     services.conversation_mark_read(user=request.user, conversation=conversation)
     return _conversation_page(request, conversation, MessageForm(), before=before)
 
@@ -213,16 +213,22 @@ def _my_message(request, pk):
 
 
 def _message_done(request, message):
-    """After an edit or a delete: the redrawn message for htmx, else back to the conversation at that message."""
+    """After an edit or a delete: the redrawn message for htmx, else back to the conversation at that message, on
+    the page that has it."""
     if _is_htmx(request):
         return render(request, "messaging/_message.html", {"message": message})
-    return redirect(f"{reverse('messaging:detail', args=[message.conversation_id])}#message-{message.pk}")
+    url = reverse("messaging:detail", args=[message.conversation_id])
+    before = selectors.message_page_before(message=message)
+    if before is not None:
+        url += f"?before={before}"
+    return redirect(f"{url}#message-{message.pk}")
 
 
 @login_required
 @require_GET
 def message_detail(request, pk):
-    """One message: the bubble for htmx (an edit cancelled), else its place in the conversation."""
+    """One message: the bubble for htmx (an edit cancelled), else its place in the conversation (where its
+    notifications link to)."""
     return _message_done(request, _my_message(request, pk))
 
 

@@ -46,8 +46,9 @@ def notifications_with_links(notifications) -> list[Notification]:
         kind, target_id = notification.target_type, notification.target_id
         if kind == "post":
             url = _url("posts:detail", target_id)
-        elif kind == "conversation":
-            url = _url("messaging:detail", target_id)
+        elif kind == "message" and target_id is not None:
+            # The message's own link opens its conversation at it, on the page that has it.
+            url = _url("messaging:message", target_id)
         elif kind == "community" and target_id in slugs:
             url = _url("communities:detail", slugs[target_id])
         elif kind == "comment" and target_id in comment_ids:

@@ -39,35 +39,20 @@ def notifications_create(
         transaction.on_commit(lambda: Notification.objects.bulk_create(notifications))
 
 
-def _quoting(*, actor, verb: str, target: models.Model, text: str, since) -> models.QuerySet:
-    """Per recipient, the first notification of `verb` from `actor` about `target` quoting `text` created at or after
-    `since`: the one a message sent at `since` produced (an earlier identical text keeps its own)."""
-    first_per_recipient = (
-        Notification.objects.filter(
-            actor=actor,
-            verb=verb,
-            target_type=target._meta.model_name,
-            target_id=target.pk,
-            text=text,
-            created_at__gte=since,
-        )
-        .order_by("recipient_id", "created_at", "id")
-        .distinct("recipient_id")
-        .values("id")
-    )
-    return Notification.objects.filter(pk__in=first_per_recipient)
+def _about(target: models.Model) -> models.QuerySet:
+    return Notification.objects.filter(target_type=target._meta.model_name, target_id=target.pk)
 
 
-def notification_text_replace(*, actor, verb: str, target: models.Model, text: str, since, new_text: str) -> int:
-    """When the text a notification quotes changes (an edited message), make its notifications quote the new one.
-    Call it inside the change's transaction."""
-    return _quoting(actor=actor, verb=verb, target=target, text=text, since=since).update(text=new_text)
+def notification_text_replace(*, target: models.Model, text: str) -> int:
+    """When what notifications about `target` quote changes (an edited message), they quote `text` instead. Call it
+    inside the change's transaction."""
+    return _about(target).update(text=text)
 
 
-def notifications_quoting_delete(*, actor, verb: str, target: models.Model, text: str, since) -> int:
-    """When what a notification quotes is deleted (a message), its notifications go too: nothing left to see, and
-    no unread mark for it. Call it inside the deletion's transaction."""
-    return _quoting(actor=actor, verb=verb, target=target, text=text, since=since).delete()[0]
+def notifications_about_delete(*, target: models.Model) -> int:
+    """When `target` is deleted (a message), its notifications go too: nothing left to see, and no unread mark for
+    it. Call it inside the deletion's transaction."""
+    return _about(target).delete()[0]
 
 
 def notification_mark_read(*, user, notification: Notification) -> bool:
@@ -92,11 +77,14 @@ def notification_mark_all_read(*, user) -> int:
     return count
 
 
-def notification_mark_read_about(*, user, target: models.Model) -> int:
-    """Mark the user's unread notifications about `target` read, once the user has seen it (e.g. a conversation
-    read); the caller records that reading as its own activity. Returns how many there were."""
+def notification_mark_read_about(*, user, targets: models.QuerySet) -> int:
+    """Mark the user's unread notifications about any of `targets` read, once the user has seen them (e.g. the
+    messages of a conversation read); the caller records that reading as its own activity. Returns how many."""
     return Notification.objects.filter(
-        recipient=user, target_type=target._meta.model_name, target_id=target.pk, read_at__isnull=True
+        recipient=user,
+        read_at__isnull=True,
+        target_type=targets.model._meta.model_name,
+        target_id__in=targets.values("pk"),
     ).update(read_at=timezone.now())
 
 

@@ -102,9 +102,10 @@ def search_users(*, text: str, viewer=None) -> QuerySet[User]:
     )
 
 
-def search_communities(*, text: str) -> QuerySet[Community]:
+def search_communities(*, text: str, viewer=None) -> QuerySet[Community]:
+    """Communities whose name or description match, with the viewer's role in each (communities.selectors)."""
     text = text.strip()
-    qs = community_list()
+    qs = community_list(viewer=viewer)
     if not text:
         return qs.none()
     return _ranked(qs, text=text, fields=("name", "description"), query=_prefix_query, fallback_order=("name", "id"))

@@ -15,7 +15,7 @@ def results(request):
     kind = request.GET.get("type", "")
     searches = {
         "users": lambda: selectors.search_users(text=text, viewer=request.user),
-        "communities": lambda: selectors.search_communities(text=text),
+        "communities": lambda: selectors.search_communities(text=text, viewer=request.user),
         "posts": lambda: selectors.search_posts(text=text, viewer=request.user),
     }
     context = {"q": text, "kind": kind if kind in searches else "", "kind_titles": KIND_TITLES}

@@ -35,5 +35,6 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
 ]
 
+handler400 = "socialnet.views.bad_request"
 handler404 = "socialnet.views.not_found"
 handler500 = "socialnet.views.server_error"

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -12,6 +13,16 @@ def not_found(request, exception):
     if request.path.startswith(API_PREFIX):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """A request the site cannot read (a pager's `before` that is no id...): JSON under /api/, as every other API
+    error, else a site page. It gives the reason of a BadRequest, which this code raises with words meant for people,
+    but not that of a SuspiciousOperation (a forged Host header...), which would echo what an attacker sent."""
+    reason = str(exception) if isinstance(exception, BadRequest) else ""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": reason or "Bad request."}, status=400)
+    return render(request, "400.html", {"reason": reason}, status=400)
 
 
 def server_error(request):

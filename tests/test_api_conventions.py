@@ -1,9 +1,13 @@
 """What every API answer has in common, as a mobile client relies on it: error bodies, the schema."""
 
+import json
+
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
+from django.test import RequestFactory
 
 from socialnet.api import exception_handler
+from socialnet.views import bad_request
 
 
 def test_a_service_error_of_no_one_field_is_400_under_non_field_errors_like_drf_own():
@@ -175,3 +179,14 @@ def test_lists_of_people_page_by_cursor_unshaken_by_newcomers(db, name):
     names = [row["username"] for row in first["results"]] + _usernames_page_by_page(client, first["next"])
 
     assert names == listed
+
+
+def test_a_bad_request_is_json_under_the_api_and_a_page_elsewhere(db, client):
+    response = bad_request(RequestFactory().get("/api/v1/anything/"), BadRequest("after must be a message id"))
+    assert response.status_code == 400 and json.loads(response.content) == {"detail": "after must be a message id"}
+    # Django's own refusals (a forged Host header) keep their reason to themselves: it would echo the attacker.
+    response = client.get("/api/v1/me/", HTTP_HOST="forged.example")
+    assert response.status_code == 400 and response.json() == {"detail": "Bad request."}
+    response = client.get("/communities/", HTTP_HOST="forged.example")
+    body = response.content.decode()
+    assert response.status_code == 400 and "cannot be read" in body and "forged.example" not in body

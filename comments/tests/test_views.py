@@ -117,7 +117,8 @@ def test_section_queries_do_not_grow_with_comments(auth_client, add_commented_co
         # One page: the newest 20 top-level comments, each with its reply.
         assert auth_client.get(section_url(post), **HTMX).content.decode().count('class="comment"') == 40
     earlier = f"{post_page(post)}?before={Comment.objects.filter(parent=None).order_by('-id')[19].pk}"
-    with django_assert_max_num_queries(len(small.captured_queries) + 1):  # + where the earlier page ends
+    # + where the earlier page ends, and where the page one later does
+    with django_assert_max_num_queries(len(small.captured_queries) + 2):
         body = auth_client.get(section_url(post), {"next": earlier}, **HTMX).content.decode()
         assert body.count('class="comment"') == 40
 
@@ -143,6 +144,40 @@ def test_post_page_shows_the_latest_comments_and_earlier_ones_page_by_page(auth_
     assert body.count('class="comment"') == 5 and "comment 0<" in body and "Earlier comments" not in body
 
 
+def comment_count_oob(post, count: int) -> str:
+    noun = "comment" if count == 1 else "comments"
+    return f'id="comment-count-{post.pk}" hx-swap-oob="true">{count} {noun}</a>'
+
+
+def test_htmx_writes_redraw_the_post_cards_comment_count(auth_client, user):
+    post = PostFactory()
+    CommentFactory(post=post)
+    body = auth_client.post(reverse("comments:create", args=[post.pk]), {"text": "Second"}, **HTMX).content.decode()
+    # After the section, so that htmx swaps it out of band into the post card above the thread.
+    assert body.rstrip().endswith(comment_count_oob(post, 2)) and "Comments (2)" in body
+    mine = Comment.objects.get(text="Second")
+    body = auth_client.post(reverse("comments:delete", args=[mine.pk]), **HTMX).content.decode()
+    assert comment_count_oob(post, 1) in body and "Comments (1)" in body
+    # The page itself has the card's count with the id the swap targets, and no out-of-band copy.
+    page = auth_client.get(post_page(post)).content.decode()
+    assert f'id="comment-count-{post.pk}">1 comment</a>' in page and "hx-swap-oob" not in page
+    # Reading a page of the thread changes no count: nothing out of band.
+    assert "hx-swap-oob" not in auth_client.get(section_url(post), **HTMX).content.decode()
+
+
+def test_a_write_answer_reads_the_count_in_constant_queries(
+    auth_client, add_commented_comments, django_assert_max_num_queries
+):
+    post = PostFactory()
+    add_commented_comments(post, 2)
+    create = reverse("comments:create", args=[post.pk])
+    with django_assert_max_num_queries(40) as small:
+        assert comment_count_oob(post, 5) in auth_client.post(create, {"text": "one"}, **HTMX).content.decode()
+    add_commented_comments(post, 40)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert comment_count_oob(post, 86) in auth_client.post(create, {"text": "two"}, **HTMX).content.decode()
+
+
 def test_earlier_comments_under_htmx_swap_the_section_and_writes_keep_the_page(auth_client, add_top_level_comments):
     post = PostFactory()
     comments = add_top_level_comments(post, 25)
@@ -159,11 +194,57 @@ def test_earlier_comments_under_htmx_swap_the_section_and_writes_keep_the_page(a
     assert body.count('class="comment"') == 5 and "comment 0<" in body and "1 like" in body
 
 
-def test_a_bad_before_shows_the_latest_page(auth_client, add_top_level_comments):
+@pytest.mark.parametrize("before", ["x", "", "-3", "²"])
+def test_a_bad_before_is_a_400_page_as_in_messages(auth_client, before):
     post = PostFactory()
-    add_top_level_comments(post, 21)
-    body = auth_client.get(post_page(post), {"before": "x"}).content.decode()
-    assert body.count('class="comment"') == 20 and "comment 20<" in body
+    CommentFactory(post=post)
+    response = auth_client.get(post_page(post), {"before": before})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "before must be a comment id" in body and 'class="comment"' not in body and "<nav" in body
+    # The section's own address (htmx) says the same of a `next` with such a page.
+    response = auth_client.get(section_url(post), {"next": f"{post_page(post)}?before={quote(before)}"}, **HTMX)
+    assert response.status_code == 400
+
+
+def test_earlier_pages_step_one_page_later_and_to_the_latest(auth_client, add_top_level_comments):
+    post = PostFactory()
+    comments = add_top_level_comments(post, 65)  # the latest page: 45-64; earlier: 25-44, 5-24, 0-4
+
+    def page(before):
+        return auth_client.get(f"{post_page(post)}?before={before}").content.decode()
+
+    def link(link_id, before=None):
+        url = post_page(post) if before is None else f"{post_page(post)}?before={before}"
+        return f'id="{link_id}-{post.pk}" href="{url}#comments-{post.pk}"'
+
+    latest = auth_client.get(post_page(post)).content.decode()
+    assert "Later comments" not in latest and "Latest comments" not in latest
+
+    second = page(comments[45].pk)
+    assert "comment 25<" in second and "comment 44<" in second and second.count('class="comment"') == 20
+    # One page later is the latest page here: one link, not two to the same place.
+    assert link("latest-comments") in second and "Later comments" not in second
+
+    oldest = page(comments[5].pk)
+    assert oldest.count('class="comment"') == 5 and "Earlier comments" not in oldest
+    assert link("later-comments", comments[25].pk) in oldest and link("latest-comments") in oldest
+
+    third = page(comments[25].pk)
+    assert "comment 5<" in third and "comment 24<" in third
+    assert link("earlier-comments", comments[5].pk) in third
+    assert link("later-comments", comments[45].pk) in third and link("latest-comments") in third
+
+
+def test_later_counts_pages_from_a_deleted_anchor_by_its_id(auth_client, add_top_level_comments):
+    post = PostFactory()
+    comments = add_top_level_comments(post, 45)
+    anchor = comments[5].pk
+    comments[5].delete()
+    body = auth_client.get(f"{post_page(post)}?before={anchor}").content.decode()
+    assert body.count('class="comment"') == 5 and "comment 4<" in body
+    # One page later: the 20 comments from where the anchor was, 6-25, so the page ends before comment 26.
+    assert f'id="later-comments-{post.pk}" href="{post_page(post)}?before={comments[26].pk}#comments-{post.pk}"' in body
 
 
 def test_a_new_comment_shows_at_once_under_many(auth_client, add_top_level_comments):

@@ -184,6 +184,54 @@ def test_list_searches_and_filters_by_topic(client):
     assert b"Film club" in response.content and b"Chess lovers" not in response.content
 
 
+def marks_in_list(body: str) -> dict[str, str]:
+    """Community name -> the role mark its row in the list shows ("" for none)."""
+    rows = body.split('<div class="community-row">')[1:]
+    marks = {}
+    for row in rows:
+        name = row.split("<strong>")[1].split("</strong>")[0]
+        marks[name] = row.split('class="tag your-role"')[1].split(">")[1].split("<")[0] if "your-role" in row else ""
+    return marks
+
+
+def test_the_list_marks_the_communities_i_belong_to_with_my_role(user):
+    for name, role, banned in [
+        ("Owned", Role.OWNER, False),
+        ("Moderated", Role.MODERATOR, False),
+        ("Joined", Role.MEMBER, False),
+        ("Banned from", Role.MEMBER, True),
+    ]:
+        MembershipFactory(user=user, community=CommunityFactory(name=name), role=role, is_banned=banned)
+    MembershipFactory(community=CommunityFactory(name="Others'"), role=Role.OWNER)
+    assert marks_in_list(client_for(user).get("/communities/").content.decode()) == {
+        "Banned from": "",
+        "Joined": "You are a member",
+        "Moderated": "You moderate it",
+        "Others&#x27;": "",
+        "Owned": "You own it",
+    }
+    assert set(marks_in_list(client_for(None).get("/communities/").content.decode()).values()) == {""}
+    # Search results show the same rows.
+    body = client_for(user).get("/search/", {"q": "owned", "type": "communities"}).content.decode()
+    assert marks_in_list(body) == {"Owned": "You own it"}
+
+
+def test_the_list_reads_my_roles_in_the_same_query_whatever_the_number_of_communities(user):
+    def add_communities():
+        for role in (Role.OWNER, Role.MODERATOR, Role.MEMBER):
+            MembershipFactory(user=user, community=CommunityFactory(), role=role)
+            MembershipFactory(community=CommunityFactory())
+
+    add_communities()
+    client = client_for(user)
+    few = count_queries(client, "/communities/")
+    for _ in range(5):
+        add_communities()
+    assert count_queries(client, "/communities/") == few
+    marks = list(marks_in_list(client.get("/communities/").content.decode()).values())
+    assert len(marks) == 20 and {"You own it", "You moderate it", "You are a member", ""} == set(marks)
+
+
 def test_members_page_asks_before_handing_over_ownership_or_banning(community_world):
     body = client_for(community_world["users"]["owner"]).get("/communities/chess/members/").content.decode()
 

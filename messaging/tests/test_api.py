@@ -210,8 +210,9 @@ def test_send_message(user, other_user, direct, django_capture_on_commit_callbac
     assert response.status_code == 201
     assert response.data["text"] == "hello"
     assert response.data["sender"] == {"id": user.pk, "username": user.username, "display_name": user.profile.name}
-    assert Message.objects.get().text == "hello"
-    assert Notification.objects.filter(recipient=other_user, verb="message", target_id=direct.pk).count() == 1
+    message = Message.objects.get()
+    assert message.text == "hello"
+    assert Notification.objects.filter(recipient=other_user, verb="message", target_id=message.pk).count() == 1
 
 
 @pytest.mark.parametrize("text", ["", "  ", "x" * (MESSAGE_MAX_LENGTH + 1)])

@@ -156,7 +156,7 @@ def test_message_send_writes_message_activity_and_notifies_after_commit(
     assert Activity.objects.filter(verb="message_send", target_id=message.pk, actor=user).exists()
     notification = Notification.objects.get()
     assert (notification.recipient, notification.actor, notification.verb) == (other_user, user, "message")
-    assert (notification.target_type, notification.target_id) == ("conversation", conversation.pk)
+    assert (notification.target_type, notification.target_id) == ("message", message.pk)
 
 
 def test_rolled_back_send_leaves_no_message_and_no_notification(user, other_user, django_capture_on_commit_callbacks):
@@ -258,12 +258,13 @@ def test_reading_a_conversation_marks_its_message_notifications_read(
     elsewhere, _ = conversation_get_or_create_direct(user=user, other=UserFactory())
     with django_capture_on_commit_callbacks(execute=True):
         message_send(sender=other_user, conversation=direct, text="one")
-        message_send(sender=elsewhere.others(user)[0], conversation=elsewhere, text="two")
-    assert Notification.objects.filter(recipient=user, read_at__isnull=True).count() == 2
+        message_send(sender=other_user, conversation=direct, text="two")
+        unread_elsewhere = message_send(sender=elsewhere.others(user)[0], conversation=elsewhere, text="three")
+    assert Notification.objects.filter(recipient=user, read_at__isnull=True).count() == 3
 
     conversation_mark_read(user=user, conversation=direct)
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    assert [n.target_id for n in unread] == [elsewhere.pk]  # only the conversation that was read
+    assert [n.target_id for n in unread] == [unread_elsewhere.pk]  # only the conversation that was read
 
 
 def test_unread_conversation_count_is_one_query(user, other_user, django_assert_num_queries):
@@ -319,6 +320,30 @@ def test_sender_edits_a_message_which_shows_edited_and_requotes_its_notification
     earlier.refresh_from_db()
     assert (earlier.text, earlier.edited_at) == ("see you at 5", None)
     assert [c.last_message_text for c in conversation_list(user=other_user)] == ["see you at 6"]
+
+
+def test_two_identical_texts_sent_in_one_transaction_keep_their_own_notifications(
+    user, other_user, django_capture_on_commit_callbacks
+):
+    members = [other_user, UserFactory()]
+    group = conversation_create_group(creator=user, participants=members, title="Team")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        first = message_send(sender=user, conversation=group, text="on my way")
+        second = message_send(sender=user, conversation=group, text="on my way")
+
+    def notified_about():
+        return sorted(Notification.objects.values_list("recipient_id", "target_id", "text"))
+
+    assert notified_about() == sorted(
+        (member.pk, message.pk, "on my way") for member in members for message in (first, second)
+    )
+    message_update(user=user, message=second, text="running late")
+    assert notified_about() == sorted(
+        [(member.pk, first.pk, "on my way") for member in members]
+        + [(member.pk, second.pk, "running late") for member in members]
+    )
+    message_delete(user=user, message=first)
+    assert notified_about() == sorted((member.pk, second.pk, "running late") for member in members)
 
 
 def test_editing_to_the_same_text_changes_nothing(user, other_user):

@@ -19,9 +19,7 @@ def test_anonymous_is_refused(api_client, method, path):
 
 
 def test_list_is_mine_newest_first_with_cursor(auth_api_client, user, other_user):
-    older = NotificationFactory(
-        recipient=user, actor=other_user, verb="message", target_type="conversation", target_id=3
-    )
+    older = NotificationFactory(recipient=user, actor=other_user, verb="message", target_type="message", target_id=3)
     newer = NotificationFactory(recipient=user, actor=other_user)
     NotificationFactory(recipient=other_user)
 
@@ -32,7 +30,7 @@ def test_list_is_mine_newest_first_with_cursor(auth_api_client, user, other_user
     assert response.data["results"][0]["is_read"] is False
     following = auth_api_client.get(response.data["next"]).data
     assert [n["id"] for n in following["results"]] == [older.pk]
-    assert following["results"][0]["target_url"] == "/messages/3/"
+    assert following["results"][0]["target_url"] == "/messages/message/3/"  # opens the conversation at it
     actor = {"id": other_user.pk, "username": other_user.username, "display_name": other_user.profile.name}
     assert following["results"][0]["actor"] == actor  # a person as everywhere in the API
 

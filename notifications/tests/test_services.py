@@ -71,7 +71,7 @@ def test_links_point_at_each_kind_of_target(user, other_user, django_assert_max_
     comment = CommentFactory()
     post = PostFactory()
     targets = [
-        ("message", "conversation", 7),
+        ("message", "message", 7),
         ("like", "post", post.pk),
         ("role", "community", community.pk),
         ("comment", "comment", comment.pk),
@@ -84,7 +84,7 @@ def test_links_point_at_each_kind_of_target(user, other_user, django_assert_max_
     with django_assert_max_num_queries(3):
         linked = notifications_with_links(made)
     urls = [n.target_url for n in linked]
-    assert urls[0] == "/messages/7/"
+    assert urls[0] == reverse("messaging:message", args=[7])
     assert urls[3] == reverse("comments:detail", args=[comment.pk])
     assert urls[4] == f"/accounts/u/{other_user.username}/"
     # Post and community pages belong to other apps; their links appear once those URL names are routed.

@@ -1,8 +1,11 @@
 import pytest
 from django.urls import reverse
 
+from messaging.models import Message
+from messaging.selectors import MESSAGES_PER_PAGE
+from messaging.services import conversation_get_or_create_direct, message_send
 from notifications.models import Notification
-from tests.factories import NotificationFactory, UserFactory
+from tests.factories import MessageFactory, NotificationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,10 +60,30 @@ def test_list_query_count_does_not_grow(auth_client, user, django_assert_num_que
 
 def test_open_marks_read_and_goes_to_target(auth_client, user, other_user):
     notification = NotificationFactory(
-        recipient=user, actor=other_user, verb="message", target_type="conversation", target_id=5
+        recipient=user, actor=other_user, verb="follow", target_type="user", target_id=other_user.pk
     )
     response = auth_client.get(reverse("notifications:open", args=[notification.pk]))
-    assert response.status_code == 302 and response.url == reverse("messaging:detail", args=[5])
+    assert response.status_code == 302 and response.url == reverse("accounts:profile", args=[other_user.username])
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+
+
+def test_a_message_notification_opens_the_conversation_at_its_message(
+    auth_client, user, other_user, django_capture_on_commit_callbacks
+):
+    direct, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        old = message_send(sender=other_user, conversation=direct, text="old news")
+    MessageFactory.create_batch(MESSAGES_PER_PAGE, conversation=direct, sender=other_user)
+    notification = Notification.objects.get(recipient=user)
+    response = auth_client.get(reverse("notifications:open", args=[notification.pk]), follow=True)
+    # Fifty messages later it is on the earlier page that ends with it, scrolled to.
+    (to_message, _), (to_page, _) = response.redirect_chain
+    assert to_message == reverse("messaging:message", args=[old.pk])
+    after_it = Message.objects.filter(pk__gt=old.pk).order_by("pk").first()
+    assert to_page == f"{reverse('messaging:detail', args=[direct.pk])}?before={after_it.pk}#message-{old.pk}"
+    body = response.content.decode()
+    assert f'id="message-{old.pk}"' in body and "old news" in body
     notification.refresh_from_db()
     assert notification.read_at is not None
 
