@@ -17,6 +17,16 @@ class CommunitySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CommunityListItemSerializer(CommunitySerializer):
+    """A community in a list, marked with my role in it (null: not a member, or banned), as the site's list shows."""
+
+    my_role = serializers.ChoiceField(choices=Membership.Role.choices, read_only=True, allow_null=True)
+
+    class Meta(CommunitySerializer.Meta):
+        fields = [*CommunitySerializer.Meta.fields, "my_role"]
+        read_only_fields = fields
+
+
 class MyMembershipSerializer(serializers.ModelSerializer):
     class Meta:
         model = Membership

@@ -19,8 +19,8 @@ from socialnet.pagination import CreatedCursorPagination
 
 from .serializers import (
     CommunityDetailSerializer,
+    CommunityListItemSerializer,
     CommunityPostCreateSerializer,
-    CommunitySerializer,
     CommunityWriteSerializer,
     MemberSerializer,
     UsernameSerializer,
@@ -74,11 +74,13 @@ class CommunityListCreateView(generics.ListCreateAPIView):
 
     summaries = {"get": "List communities", "post": "Create a community"}
 
-    serializer_class = CommunitySerializer
+    serializer_class = CommunityListItemSerializer
 
     def get_queryset(self):
         params = self.request.query_params
-        return selectors.community_list(query=params.get("q", ""), topic=params.get("topic", ""))
+        return selectors.community_list(
+            query=params.get("q", ""), topic=params.get("topic", ""), viewer=self.request.user
+        )
 
     @extend_schema(request=CommunityWriteSerializer, responses={201: CommunityDetailSerializer})
     def post(self, request, *args, **kwargs):

@@ -114,6 +114,19 @@ def test_list_filters_by_query_and_topic(api_client):
     assert len(names({})) == 3
 
 
+def test_list_and_search_mark_my_role_in_each_community(community_world):
+    client = APIClient()
+    client.force_authenticate(community_world["users"]["moderator"])
+    elsewhere = CommunityFactory(name="Chess elsewhere")
+    roles = {c["slug"]: c["my_role"] for c in client.get("/api/v1/communities/").json()["results"]}
+    assert roles == {"chess": "moderator", elsewhere.slug: None}
+    client.force_authenticate(community_world["users"]["banned"])  # banned: a member no longer
+    found = client.get("/api/v1/search/", {"q": "chess", "type": "communities"}).json()["results"]
+    assert {c["slug"]: c["my_role"] for c in found} == {"chess": None, elsewhere.slug: None}
+    client.force_authenticate(community_world["users"]["owner"])
+    assert client.get("/api/v1/communities/", {"q": "club"}).json()["results"][0]["my_role"] == "owner"
+
+
 def test_list_query_count_does_not_grow(api_client):
     def count_queries():
         from django.db import connection

@@ -2,11 +2,15 @@ from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from accounts.api.serializers import UserSummarySerializer
-from communities.api.serializers import CommunitySerializer
+from communities.api.serializers import CommunityListItemSerializer
 from posts.api.serializers import PostSerializer
 from search.selectors import KINDS
 
-RESULT_SERIALIZERS = {"users": UserSummarySerializer, "communities": CommunitySerializer, "posts": PostSerializer}
+RESULT_SERIALIZERS = {
+    "users": UserSummarySerializer,
+    "communities": CommunityListItemSerializer,
+    "posts": PostSerializer,
+}
 
 
 class SearchParamsSerializer(serializers.Serializer):
