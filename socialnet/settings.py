@@ -254,6 +254,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Operations are grouped by resource (posts, communities, ...), not all under "v1".
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # One name for the roles wherever they appear (my_role in lists, memberships).
+    "ENUM_NAME_OVERRIDES": {"CommunityRoleEnum": "communities.models.Membership.Role"},
 }
 
 # Login brute-force protection.

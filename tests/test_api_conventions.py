@@ -190,3 +190,10 @@ def test_a_bad_request_is_json_under_the_api_and_a_page_elsewhere(db, client):
     response = client.get("/communities/", HTTP_HOST="forged.example")
     body = response.content.decode()
     assert response.status_code == 400 and "cannot be read" in body and "forged.example" not in body
+
+
+def test_the_schema_is_valid_openapi_without_a_warning(db, tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+    assert "openapi: 3" in (tmp_path / "schema.yml").read_text()
