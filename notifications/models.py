@@ -26,3 +26,20 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+
+    @property
+    def is_grouped(self) -> bool:
+        return self.verb in GROUPED_VERBS
+
+    def group(self) -> models.QuerySet:
+        """The recipient's notifications shown in one row with this one: likes (or reposts) of one post together,
+        anything else alone."""
+        same = Notification.objects.filter(recipient_id=self.recipient_id)
+        if self.is_grouped:
+            return same.filter(verb=self.verb, target_type=self.target_type, target_id=self.target_id)
+        return same.filter(pk=self.pk)
+
+
+# Many people liking one post is one row, "Anna, Bob and 3 others liked your post"; every other kind carries its own
+# text (a comment, a message) or target (a follower) and stays a row of its own.
+GROUPED_VERBS = (Notification.Verb.LIKE, Notification.Verb.REPOST)

@@ -56,14 +56,14 @@ def notifications_about_delete(*, target: models.Model) -> int:
 
 
 def notification_mark_read(*, user, notification: Notification) -> bool:
-    """Mark one of the user's notifications read; returns whether it was unread."""
+    """Mark one of the user's notifications read, with the others shown in its row (Notification.group); returns
+    whether any was unread."""
     if notification.recipient_id != user.pk:
         raise Http404
-    if notification.read_at is not None:
-        return False
     with transaction.atomic():
-        notification.read_at = timezone.now()
-        Notification.objects.filter(pk=notification.pk).update(read_at=notification.read_at)
+        notification.read_at = notification.read_at or timezone.now()
+        if not notification.group().filter(read_at__isnull=True).update(read_at=notification.read_at):
+            return False
         activity_record(actor=user, verb="notification_read", target=notification)
     return True
 

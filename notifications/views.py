@@ -12,8 +12,8 @@ PAGE_SIZE = 30
 @login_required
 @require_GET
 def notification_list(request):
-    page = Paginator(selectors.notification_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.notifications_with_links(page.object_list)
+    page = Paginator(selectors.notification_rows(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.notifications_with_links(selectors.notifications_of_rows(page.object_list))
     return render(request, "notifications/list.html", {"page": page})
 
 

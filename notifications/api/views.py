@@ -26,7 +26,7 @@ class NotificationListView(generics.ListAPIView):
 
 
 class UnreadCountView(APIView):
-    """How many of my notifications are unread (the badge)."""
+    """How many rows of my notifications page are unread (the badge): likes, and reposts, of one post count once."""
 
     summaries = {"get": "My unread notification count"}
 

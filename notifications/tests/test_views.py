@@ -5,7 +5,7 @@ from messaging.models import Message
 from messaging.selectors import MESSAGES_PER_PAGE
 from messaging.services import conversation_get_or_create_direct, message_send
 from notifications.models import Notification
-from tests.factories import MessageFactory, NotificationFactory, UserFactory
+from tests.factories import MessageFactory, NotificationFactory, PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,14 +48,42 @@ def test_list_query_count_does_not_grow(auth_client, user, django_assert_num_que
     def make(count):
         for _ in range(count):
             NotificationFactory(recipient=user, verb="follow", target_type="user", target_id=UserFactory().pk)
+            post = PostFactory(author=user)
+            for _ in range(3):  # one row each: "A, B and 1 other liked your post"
+                NotificationFactory(recipient=user, actor=UserFactory(), verb="like", target_type="post",
+                                    target_id=post.pk)
 
-    make(2)
+    make(1)
     auth_client.get(reverse("notifications:list"))
-    with django_assert_num_queries(7) as few:
+    with django_assert_num_queries(9) as few:
         auth_client.get(reverse("notifications:list"))
-    make(8)
+    make(4)
     with django_assert_num_queries(len(few.captured_queries)):
-        assert auth_client.get(reverse("notifications:list")).content.decode().count("notification-row") == 10
+        page = auth_client.get(reverse("notifications:list")).content.decode()
+    assert page.count("notification-row") == 10 and page.count("and 1 other liked your post") == 5
+
+
+def test_likes_of_one_post_are_one_row_opened_and_read_together(auth_client, user):
+    post, other_post = PostFactory(author=user), PostFactory(author=user)
+    anna, bob, carol = (UserFactory(profile__display_name=name) for name in ("Anna", "Bob", "Carol"))
+    for actor in (carol, bob, anna, anna):  # Anna twice (liked, unliked, liked again): one person
+        NotificationFactory(recipient=user, actor=actor, verb="like", target_type="post", target_id=post.pk)
+    NotificationFactory(recipient=user, actor=bob, verb="like", target_type="post", target_id=other_post.pk)
+    NotificationFactory(recipient=user, actor=bob, verb="comment", target_type="post", target_id=post.pk, text="Hi")
+    NotificationFactory(recipient=user, actor=carol, verb="comment", target_type="post", target_id=post.pk, text="Yo")
+
+    page = auth_client.get(reverse("notifications:list")).content.decode()
+    rows = [" ".join(row.split("</a>")[0].split()) for row in page.split('class="card notification-row')[1:]]
+    assert len(rows) == 4 and page.count('<span class="badge">new</span>') == 4
+    assert "Anna, Bob and 1 other liked your post" in rows[3] and "Bob liked your post" in rows[2]
+    assert "Bob commented" in rows[1] and "Carol commented" in rows[0]
+    assert auth_client.get("/api/v1/notifications/unread-count/").json() == {"count": 4}
+
+    newest_like = Notification.objects.filter(verb="like", target_id=post.pk).latest("id")
+    auth_client.get(reverse("notifications:open", args=[newest_like.pk]))
+    assert not Notification.objects.filter(verb="like", target_id=post.pk, read_at=None).exists()
+    assert Notification.objects.filter(read_at=None).count() == 3  # the other post's like and the two comments
+    assert auth_client.get("/api/v1/notifications/unread-count/").json() == {"count": 3}
 
 
 def test_open_marks_read_and_goes_to_target(auth_client, user, other_user):
