@@ -1,4 +1,5 @@
-"""Per-user write limits (posts, comments, messages per minute): a sliding-window counter per user and action."""
+"""Per-user write limits (posts, comments, messages, reports per minute): a sliding-window counter per user and
+action."""
 
 import logging
 import math
@@ -12,7 +13,7 @@ from .errors import RateLimited
 logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
-ACTION_NOUNS = {"post": "posts", "comment": "comments", "message": "messages"}
+ACTION_NOUNS = {"post": "posts", "comment": "comments", "message": "messages", "report": "reports"}
 
 
 def _count_in(key: str) -> int:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "messaging",
     "comments",
     "notifications",
+    "moderation",
     "search",
     "analytics",
     "recommender",
@@ -176,6 +177,7 @@ RATE_LIMIT_ENABLED = env.bool("RATE_LIMIT_ENABLED", default=True)
 RATE_LIMIT_POSTS_PER_MINUTE = env.int("RATE_LIMIT_POSTS_PER_MINUTE", default=10)
 RATE_LIMIT_COMMENTS_PER_MINUTE = env.int("RATE_LIMIT_COMMENTS_PER_MINUTE", default=20)
 RATE_LIMIT_MESSAGES_PER_MINUTE = env.int("RATE_LIMIT_MESSAGES_PER_MINUTE", default=30)
+RATE_LIMIT_REPORTS_PER_MINUTE = env.int("RATE_LIMIT_REPORTS_PER_MINUTE", default=5)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -248,6 +250,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Operations are grouped by resource (posts, communities, ...), not all under "v1".
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # Two sets of choices are named "status": model versions' keeps the name it had, reports' gets its own.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "recommender.models.ModelVersion.Status",
+        "ReportStatusEnum": "moderation.models.Report.Status",
+    },
 }
 
 # Login brute-force protection.

@@ -48,7 +48,7 @@ def test_list_query_count_does_not_grow(auth_client, user, django_assert_num_que
 
     make(2)
     auth_client.get(reverse("notifications:list"))
-    with django_assert_num_queries(7) as few:
+    with django_assert_num_queries(8) as few:
         auth_client.get(reverse("notifications:list"))
     make(8)
     with django_assert_num_queries(len(few.captured_queries)):
