@@ -42,6 +42,15 @@ def target_is_visible_to(*, target, user) -> bool:
     return not Block.objects.filter(blocker=target, blocked=user).exists()
 
 
+def target_is_taken_down(target) -> bool:
+    """A post removed, a comment removed (or its post), a person deactivated: nothing left to take down."""
+    if isinstance(target, Post):
+        return target.removed_at is not None
+    if isinstance(target, Comment):
+        return target.deleted_at is not None or target.post.removed_at is not None
+    return not target.is_active
+
+
 def report_target_get(*, target_type: str, target_id: int, viewer):
     """The post, comment or person to report; Http404 when there is none or it is hidden from the viewer."""
     model = TARGET_MODELS.get(target_type)
@@ -125,7 +134,8 @@ def _target_key(row) -> tuple:
 
 def report_summaries_attach(entries) -> list[Report]:
     """Set on each queue entry the open reports on its target: `report_count`, `reasons` ([(Report.Reason, count)],
-    most frequent first) and `notes` (the newest NOTES_SHOWN that are not empty). Two queries for a whole page."""
+    most frequent first) and `notes` (the newest NOTES_SHOWN that are not empty); and `taken_down`. Two queries for a
+    whole page."""
     entries = list(entries)
     if not entries:
         return entries
@@ -153,4 +163,5 @@ def report_summaries_attach(entries) -> list[Report]:
         entry.reasons = reasons.get(key, [])
         entry.report_count = sum(n for _, n in entry.reasons)
         entry.notes = notes.get(key, [])
+        entry.taken_down = target_is_taken_down(entry.target)
     return entries

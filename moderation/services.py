@@ -16,7 +16,7 @@ from socialnet.errors import Conflict
 from socialnet.ratelimit import rate_limit_hit
 
 from .models import NOTE_MAX_LENGTH, OPEN, Report
-from .selectors import reports_handled_by, target_is_visible_to, target_type_of
+from .selectors import reports_handled_by, target_is_taken_down, target_is_visible_to, target_type_of
 
 # What resolving does to the target, and the status it leaves the reports in.
 RESOLVE_ACTIONS = {"remove": Report.Status.ACTIONED, "dismiss": Report.Status.DISMISSED}
@@ -83,14 +83,6 @@ def report_create(*, reporter, target, reason: str, note: str = "") -> Report:
     return report
 
 
-def _is_up(target) -> bool:
-    if isinstance(target, Post):
-        return target.removed_at is None
-    if isinstance(target, Comment):
-        return target.deleted_at is None
-    return target.is_active
-
-
 def _take_down(*, actor, target) -> None:
     """The removal each kind of target already has: a moderator's, for posts and comments; staff's deactivation of
     an account, for a person."""
@@ -126,6 +118,6 @@ def report_resolve(*, actor, report: Report, action: str) -> int:
             target=report,
             context={"action": action, "reports": closed, "target_type": target_type, "target_id": target.pk},
         )
-        if action == "remove" and _is_up(target):
+        if action == "remove" and not target_is_taken_down(target):
             _take_down(actor=actor, target=target)
     return closed

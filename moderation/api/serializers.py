@@ -34,8 +34,8 @@ class QueueEntrySerializer(serializers.ModelSerializer):
     target_id = serializers.IntegerField(read_only=True)
     author = serializers.SerializerMethodField(help_text="The author of the post or comment, or the person.")
     text = serializers.SerializerMethodField(help_text="The post's or comment's text; empty for a person.")
-    taken_down = serializers.SerializerMethodField(
-        help_text="Already removed (a post or comment) or deactivated (a person)."
+    taken_down = serializers.BooleanField(
+        read_only=True, help_text="Already removed (a post, or a comment or its post) or deactivated (a person)."
     )
     community = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     report_count = serializers.IntegerField(read_only=True)
@@ -58,14 +58,6 @@ class QueueEntrySerializer(serializers.ModelSerializer):
 
     def get_text(self, report) -> str:
         return "" if report.target_type == "user" else report.target.text
-
-    def get_taken_down(self, report) -> bool:
-        target = report.target
-        if report.target_type == "post":
-            return target.removed_at is not None
-        if report.target_type == "comment":
-            return target.deleted_at is not None
-        return not target.is_active
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "integer"}, "example": {"spam": 2}})
     def get_reasons(self, report) -> dict:

@@ -96,6 +96,9 @@ def test_the_queue_is_for_staff_and_community_moderators(scene):
     staff_queue = client_for(scene.staff).get(REPORTS).json()["results"]
     assert [e["target_type"] for e in staff_queue] == ["post", "user"]
     assert staff_queue[1]["text"] == "" and staff_queue[1]["author"]["username"] == "author"
+    scene.author.is_active = False
+    scene.author.save()
+    assert client_for(scene.staff).get(REPORTS).json()["results"][1]["taken_down"] is True
 
 
 def test_resolve(scene):

@@ -186,13 +186,16 @@ def test_staff_remove_wall_posts_and_deactivate_people(scene):
 
 
 def test_a_target_already_taken_down_is_closed_as_actioned(scene):
-    """A moderator removed the post from the community page meanwhile: its reports close without a second removal."""
-    on_post = report(scene, scene.post)
+    """A moderator removed the post from the community page meanwhile: its reports, and those on its comments, close
+    without a second removal."""
+    on_post, on_comment = report(scene, scene.post), report(scene, scene.comment)
     scene.post.removed_at = "2026-01-01T00:00:00Z"
     scene.post.save()
     assert report_resolve(actor=scene.moderator, report=on_post, action="remove") == 1
-    assert Report.objects.get().status == Status.ACTIONED
-    assert not Activity.objects.filter(verb="post_remove").exists()
+    assert report_resolve(actor=scene.moderator, report=on_comment, action="remove") == 1
+    assert set(Report.objects.values_list("status", flat=True)) == {Status.ACTIONED}
+    assert Comment.objects.get(pk=scene.comment.pk).deleted_at is None
+    assert not Activity.objects.filter(verb__in=["post_remove", "comment_remove"]).exists()
 
 
 @pytest.mark.parametrize("who", ["reporter", "author"])
