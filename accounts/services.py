@@ -1,5 +1,5 @@
 """Every write of the accounts app: registration, log-in record, passwords, profile, follows, blocks, API tokens,
-deletion."""
+deletion, staff's deactivation."""
 
 from datetime import date
 from urllib.parse import urlsplit
@@ -310,6 +310,22 @@ def user_delete(*, user: User) -> None:
         conversations_alone_delete(user=user)
         user.delete()
 
+
+def user_deactivate(*, actor: User, user: User) -> None:
+    """Staff switch an account off (acting on reports about it): it can no longer sign in, its sessions end at their
+    next request (Django refuses inactive users) and its API token is revoked. What it wrote stays; staff remove it
+    post by post. The admin's "active" box turns it back on."""
+    if not actor.is_staff:
+        raise PermissionDenied("Only staff can deactivate accounts.")
+    if user.is_staff:
+        raise Conflict("Staff accounts are not deactivated here.")
+    if not user.is_active:
+        raise Conflict(f"{user.username} is already deactivated.")
+    with transaction.atomic():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        Token.objects.filter(user=user).delete()
+        activity_record(actor=actor, verb="user_deactivate", target=user)
 
 def password_confirm(*, user: User, password: str) -> None:
     """Raise ValidationError unless `password` is the signed-in person's own.

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
+from posts.services import post_remove
 from socialnet.errors import Conflict
 
 from . import services
@@ -88,5 +89,5 @@ class CommunityPostAdmin(admin.ModelAdmin):
 
     @admin.action(description="Remove the selected posts from their communities")
     def remove_selected(self, request, queryset):
-        remove = lambda post: services.community_post_remove(actor=request.user, post=post)  # noqa: E731
+        remove = lambda post: post_remove(actor=request.user, post=post)  # noqa: E731
         _apply(self, request, queryset, remove, "removed")

@@ -287,15 +287,3 @@ def community_delete(*, actor, community: Community) -> None:
         )
         community.delete()  # memberships and bans by cascade; the removed posts keep no community
 
-
-def community_post_remove(*, actor, post: Post) -> Post:
-    """A moderator takes a post out of their community: it disappears from every list."""
-    if post.community is None or not can_moderate(user=actor, community=post.community):
-        raise PermissionDenied("Only the community's moderators can remove its posts.")
-    if post.removed_at is not None:
-        raise Conflict("This post has already been removed.")
-    with transaction.atomic():
-        post.removed_at, post.removed_by = timezone.now(), actor
-        post.save(update_fields=["removed_at", "removed_by"])
-        activity_record(actor=actor, verb="post_remove", target=post, context={"community_id": post.community_id})
-    return post

@@ -198,7 +198,7 @@ def community_post_remove(request, slug, post_id):
         post = selectors.community_post_get(community=community, post_id=post_id)
     except Post.DoesNotExist:
         raise Http404("No such post in this community.")
-    remove = lambda: services.community_post_remove(actor=request.user, post=post)  # noqa: E731
+    remove = lambda: post_services.post_remove(actor=request.user, post=post)  # noqa: E731
     return _perform(request, community, remove, "Post removed from the community.")
 
 

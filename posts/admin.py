@@ -13,8 +13,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
-    """Deleting a post is its author's alone (post_delete); moderators take community posts down
-    (community_post_remove)."""
+    """Deleting a post is its author's alone (post_delete); moderators take posts down (post_remove)."""
 
     list_display = ["id", "author", "short_text", "topic", "community", "created_at", "removed_at"]
     list_filter = ["topic", ("removed_at", admin.EmptyFieldListFilter)]

@@ -1,14 +1,16 @@
-"""Every write of the posts app: posts, likes and post-page views."""
+"""Every write of the posts app: posts, likes, post-page views and moderators' removals."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils import timezone
 
 from analytics.rollups import days_touched, impression_days, rollup_invalidate
 from analytics.services import activity_record
-from communities.selectors import can_post_in
+from communities.selectors import can_moderate, can_post_in
 from notifications.services import mentions_notify, notification_create
+from socialnet.errors import Conflict
 from socialnet.ratelimit import rate_limit_hit
 
 from .models import POST_MAX_LENGTH, Like, Post, PostView, Topic
@@ -98,6 +100,20 @@ def post_delete(*, user, post: Post) -> None:
         activity_record(actor=user, verb="post_delete", target=post)
         post.delete()
 
+
+def post_remove(*, actor, post: Post) -> Post:
+    """A moderator takes a post down: it disappears from every list (its author's delete is post_delete). A
+    community's moderators and owner remove its posts; staff remove any post, on a wall too."""
+    allowed = can_moderate(user=actor, community=post.community) if post.community_id else actor.is_staff
+    if not allowed:
+        raise PermissionDenied("Only the community's moderators can remove its posts.")
+    if post.removed_at is not None:
+        raise Conflict("This post has already been removed.")
+    with transaction.atomic():
+        post.removed_at, post.removed_by = timezone.now(), actor
+        post.save(update_fields=["removed_at", "removed_by"])
+        activity_record(actor=actor, verb="post_remove", target=post, context={"community_id": post.community_id})
+    return post
 
 def post_view_record(*, user, post: Post) -> PostView | None:
     """Record that a signed-in user opened the post page (anonymous visits are not logged)."""

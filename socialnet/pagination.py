@@ -19,3 +19,9 @@ class SelectorOrderCursorPagination(CreatedCursorPagination):
         ordering = tuple(queryset.query.order_by)
         assert ordering and "__" not in ordering[0], f"{view.__class__.__name__}: no cursor field in {ordering}"
         return ordering
+
+
+class OldestFirstCursorPagination(CreatedCursorPagination):
+    """Lists read top-down (comments, the moderators' queue): oldest first, stable while new items arrive."""
+
+    ordering = ("created_at", "id")

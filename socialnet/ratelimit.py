@@ -1,5 +1,5 @@
-"""Write limits (posts, comments, messages per minute per user; password-reset e-mails per address and per client):
-a sliding-window counter per actor and action."""
+"""Write limits (posts, comments, messages, reports per minute per user; password-reset e-mails per address and per
+client): a sliding-window counter per actor and action."""
 
 import logging
 import math
@@ -14,7 +14,11 @@ logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
 ACTION_NOUNS = {
-    "post": "posts", "comment": "comments", "message": "messages", "password_reset": "password reset requests"
+    "post": "posts",
+    "comment": "comments",
+    "message": "messages",
+    "report": "reports",
+    "password_reset": "password reset requests",
 }
 
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "messaging",
     "comments",
     "notifications",
+    "moderation",
     "search",
     "analytics",
     "recommender",
@@ -178,6 +179,7 @@ RATE_LIMIT_COMMENTS_PER_MINUTE = env.int("RATE_LIMIT_COMMENTS_PER_MINUTE", defau
 RATE_LIMIT_MESSAGES_PER_MINUTE = env.int("RATE_LIMIT_MESSAGES_PER_MINUTE", default=30)
 # Password-reset e-mails asked for, per e-mail address and per client IP address (page and API alike).
 RATE_LIMIT_PASSWORD_RESETS_PER_MINUTE = env.int("RATE_LIMIT_PASSWORD_RESETS_PER_MINUTE", default=3)
+RATE_LIMIT_REPORTS_PER_MINUTE = env.int("RATE_LIMIT_REPORTS_PER_MINUTE", default=5)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -254,8 +256,13 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Operations are grouped by resource (posts, communities, ...), not all under "v1".
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
-    # One name for the roles wherever they appear (my_role in lists, memberships).
-    "ENUM_NAME_OVERRIDES": {"CommunityRoleEnum": "communities.models.Membership.Role"},
+    # One name per set of choices: community roles wherever they appear (my_role in lists, memberships); two sets
+    # are named "status": model versions' keeps the name it had, reports' gets its own.
+    "ENUM_NAME_OVERRIDES": {
+        "CommunityRoleEnum": "communities.models.Membership.Role",
+        "StatusEnum": "recommender.models.ModelVersion.Status",
+        "ReportStatusEnum": "moderation.models.Report.Status",
+    },
 }
 
 # Login brute-force protection.

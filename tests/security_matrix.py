@@ -4,7 +4,8 @@ tests/test_permissions.py walks the URL configuration and fails for any URL name
 must come with a decision. Roles: "anon" (not signed in), "other" (an unrelated signed-in user), "owner" (alice, who
 owns the world's objects: her post and comment, the community, the conversation with bob and her message in it, her
 notification) and
-"staff" (a superuser). Expected values are status codes; LOGIN means a redirect to the login page.
+"staff" (a superuser); alice's community has an open report (eve's, on bob's post there), which alice handles as its
+owner. Expected values are status codes; LOGIN means a redirect to the login page.
 """
 
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from analytics.models import Activity
 from comments.models import Comment, CommentLike
 from communities.models import Community, Membership
 from messaging.models import Conversation, Message, Participant
+from moderation.models import Report
 from notifications.models import Notification
 from posts.models import Like, Post, Repost
 from recommender.models import ModelVersion
@@ -68,6 +70,7 @@ class World:
     message: object
     alice_message: object
     notification: object
+    report: object
     experiment: object
     model_version: object
     topic: object
@@ -115,13 +118,16 @@ def build_world() -> World:
     notification = NotificationFactory(
         recipient=alice, actor=bob, verb=Notification.Verb.COMMENT, target_type="comment", target_id=reply.pk
     )
+    report = Report.objects.create(
+        reporter=banned, target_post=community_post, community=community, reason="spam", note=text("rep")
+    )
     model_version = ModelVersionFactory()
     experiment = ExperimentFactory(name=text("exp"))
     return World(
         alice=alice, bob=bob, moderator=moderator, banned=banned, carol=carol, staff=staff, post=post,
         bob_post=bob_post, comment=comment, reply=reply, community=community, community_post=community_post,
         conversation=conversation, message=message, alice_message=alice_message, notification=notification,
-        experiment=experiment, model_version=model_version, topic=topic,
+        report=report, experiment=experiment, model_version=model_version, topic=topic,
     )
 
 
@@ -141,6 +147,7 @@ def snapshot() -> dict:
         "messages": sorted(Message.objects.values_list("id", "text", "edited_at", "deleted_at")),
         "notifications": sorted(Notification.objects.values_list("id", "read_at")),
         "model_versions": sorted(ModelVersion.objects.values_list("id", "status")),
+        "reports": sorted(Report.objects.values_list("id", "status")),
     }
 
 
@@ -340,6 +347,18 @@ MATRIX: dict[str, Decision] = {
     "notifications:open": Decision(kwargs=lambda w: {"pk": w.notification.pk}, expect={"get": E(LOGIN, 404, 302, 404)}),
     "notifications:mark_all_read": Decision(expect={"post": LOGGED_IN_302}),
     "search:results": Decision(query="q=s3cr3t", expect={"get": ALL_200}),
+    # Moderation (HTML): anyone signed in reports what they see, except their own (alice's post); the queue and its
+    # reports are for staff and the community's owner and moderators (others: 403 for the queue, 404 for a report)
+    "moderation:report": Decision(
+        kwargs=lambda w: {"target_type": "post", "target_id": w.post.pk},
+        expect={"get": E(LOGIN, 200, 403, 200), "post": E(LOGIN, 302, 403, 302)},
+        data={"post": lambda w: {"reason": "spam", "note": "look"}},
+    ),
+    "moderation:queue": Decision(expect={"get": E(LOGIN, 403, 200, 200)}),
+    "moderation:resolve": Decision(
+        kwargs=lambda w: {"pk": w.report.pk}, expect={"post": E(LOGIN, 404, 302, 302)},
+        data={"post": lambda w: {"action": "dismiss"}},
+    ),
     # Analytics (HTML): staff only
     "analytics:dashboard": Decision(expect={"get": STAFF_ONLY_HTML}),
     "analytics:table_csv": Decision(kwargs=lambda w: {"name": "dau"}, expect={"get": STAFF_ONLY_HTML}),
@@ -484,6 +503,15 @@ MATRIX: dict[str, Decision] = {
         api=True, kwargs=lambda w: {"pk": w.notification.pk}, expect={"post": E(401, 404, 200, 404)}
     ),
     "api-search": Decision(api=True, query="q=s3cr3t&type=posts", expect={"get": API_ALL_200}),
+    # API: moderation (as its pages)
+    "api-report-list": Decision(
+        api=True, expect={"get": E(401, 403, 200, 200), "post": E(401, 201, 403, 201)},
+        data={"post": lambda w: {"target_type": "post", "target_id": w.post.pk, "reason": "spam"}},
+    ),
+    "api-report-resolve": Decision(
+        api=True, kwargs=lambda w: {"pk": w.report.pk}, expect={"post": E(401, 404, 200, 200)},
+        data={"post": lambda w: {"action": "dismiss"}},
+    ),
     "api-feed": Decision(api=True, expect={"get": API_ALL_200}),
     # API: staff only
     "analytics-metric": Decision(api=True, kwargs=lambda w: {"metric": "activity"}, expect={"get": STAFF_ONLY_API}),

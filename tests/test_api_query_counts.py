@@ -1,6 +1,6 @@
 """Every list endpoint of the API answers in a number of queries that does not grow with the page: the same count for
 2 items as for 6 (each case adds items of its list; N+1 queries would show as 4 more). Lists with a dedicated test in
-their app (posts, comments, users, followers, reposts, post search, communities) are covered there."""
+their app (posts, comments, users, followers, reposts, post search, communities, reports) are covered there."""
 
 import pytest
 from django.db import connection

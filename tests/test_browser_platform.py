@@ -9,9 +9,10 @@ import pytest
 from django.core import mail
 
 from accounts.models import Block, Follow, User
+from moderation.models import Report
 from notifications.models import Notification
 from posts.models import Like, Post
-from tests.factories import PASSWORD, FollowFactory, TopicFactory, UserFactory
+from tests.factories import PASSWORD, FollowFactory, PostFactory, TopicFactory, UserFactory
 
 
 @pytest.mark.browser
@@ -57,13 +58,15 @@ def test_register_post_and_like(live_server, page):
 @pytest.mark.django_db(transaction=True)
 def test_top_bar_stays_one_row_on_a_desktop_for_staff_with_unread_badges(logged_in_page):
     """The search box narrows instead of pushing the links onto a second row (it used to for staff, longer
-    usernames or unread badges); on a phone the links wrap under it."""
+    usernames or unread badges, and reports waiting); on a phone the links wrap under it."""
     staff = UserFactory(username="kristina.virtanen.38", is_staff=True)
     Notification.objects.create(recipient=staff, verb=Notification.Verb.FOLLOW)
+    Report.objects.create(reporter=UserFactory(), target_post=PostFactory(), reason=Report.Reason.SPAM)
     page = logged_in_page(staff)
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto("/")
     assert page.locator("#nav-unread-notifications").is_visible()
+    assert page.locator("#nav-open-reports").is_visible()
     search_box = page.locator(".nav .search").bounding_box()
     last_link = page.locator(".nav .links > *").last.bounding_box()
     assert abs(search_box["y"] - last_link["y"]) < search_box["height"]  # same row

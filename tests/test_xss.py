@@ -41,7 +41,7 @@ def test_every_html_page_of_the_matrix_escapes_the_payload(name, role):
 
 def pages_showing_the_payload(world):
     """(who looks, URL, a label the page shows with the payload) for every page that shows user text."""
-    alice, staff = world.alice, world.staff
+    alice, carol, staff = world.alice, world.carol, world.staff
     return [
         (alice, reverse("posts:detail", args=[world.post.pk]), "post"),  # post text, comment, reply
         (alice, reverse("posts:detail", args=[world.post.pk]), "reply"),
@@ -60,6 +60,10 @@ def pages_showing_the_payload(world):
         (alice, reverse("search:results") + "?q=bobpost", "bobpost"),
         (alice, reverse("search:results") + "?q=club", "club"),
         (alice, reverse("notifications:list"), None),
+        (alice, reverse("moderation:queue"), "rep"),  # the report's note and the reported post
+        (alice, reverse("moderation:queue"), "cpost"),
+        (carol, reverse("moderation:report", args=["post", world.post.pk]), "post"),
+        (carol, reverse("moderation:report", args=["user", world.alice.pk]), "alic"),
         (staff, reverse("analytics:dashboard"), None),
         (staff, reverse("analytics:experiment_results", args=[world.experiment.pk]), None),
         (staff, reverse("admin:posts_post_changelist"), None),
@@ -75,6 +79,8 @@ def pages_showing_the_payload(world):
         (staff, reverse("admin:posts_repost_changelist"), None),
         (staff, reverse("admin:analytics_experiment_changelist"), None),
         (staff, reverse("admin:analytics_activity_changelist"), None),
+        (staff, reverse("admin:moderation_report_changelist"), None),
+        (staff, reverse("admin:moderation_report_change", args=[world.report.pk]), "rep"),
     ]
 
 

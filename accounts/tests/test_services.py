@@ -5,7 +5,9 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from accounts.models import Block, Follow, Profile, User
 from accounts.services import (
@@ -17,6 +19,7 @@ from accounts.services import (
     follow_remove,
     profile_update,
     traffic_source_from,
+    user_deactivate,
     user_login_record,
     user_register,
 )
@@ -327,3 +330,22 @@ def test_account_delete_query_count_does_not_grow_with_what_the_account_left():
     print(f"account_delete queries for 1x and 5x the footprint: {counts}")
     assert counts[0] == counts[1], counts
     assert counts[1] <= ACCOUNT_DELETE_MAX_QUERIES, counts
+
+
+def test_staff_deactivate_an_account_which_then_cannot_sign_in(client, user, other_user, staff_user, password):
+    Token.objects.create(user=user)
+    client.force_login(user)
+    with pytest.raises(PermissionDenied):
+        user_deactivate(actor=other_user, user=user)
+    with pytest.raises(Conflict):
+        user_deactivate(actor=staff_user, user=UserFactory(is_staff=True))
+    user_deactivate(actor=staff_user, user=user)
+    user.refresh_from_db()
+    assert not user.is_active and not Token.objects.filter(user=user).exists()
+    assert Activity.objects.filter(verb="user_deactivate", actor=staff_user, target_id=user.pk).count() == 1
+    settings_page = reverse("accounts:profile_edit")
+    assert client.get(settings_page)["Location"].startswith(reverse("accounts:login"))  # its session ended
+    client.post(reverse("accounts:login"), {"username": user.username, "password": password})
+    assert client.get(settings_page).status_code == 302  # and it cannot sign in again
+    with pytest.raises(Conflict, match="already deactivated"):
+        user_deactivate(actor=staff_user, user=user)

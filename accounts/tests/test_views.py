@@ -304,7 +304,7 @@ def test_blocked_people_page_lists_whom_i_blocked_with_unblock(client, django_as
     client.force_login(me)
     assert reverse("accounts:blocked") in client.get(reverse("accounts:profile", args=[me.username])).content.decode()
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("accounts:blocked"))
     assert [person.username for person in response.context["page"]] == [blocked.username]
     body = response.content.decode()

@@ -8,7 +8,7 @@ from comments import selectors, services
 from posts.api.serializers import LikeStateSerializer
 from posts.reposts import repost_create, repost_delete, reposts_of_user
 from posts.selectors import post_get
-from socialnet.pagination import CreatedCursorPagination
+from socialnet.pagination import OldestFirstCursorPagination
 
 from .serializers import (
     CommentCreateSerializer,
@@ -18,12 +18,6 @@ from .serializers import (
     RepostSerializer,
     TopLevelCommentSerializer,
 )
-
-
-class OldestFirstCursorPagination(CreatedCursorPagination):
-    """Conversations read top-down: oldest first, stable while new comments arrive."""
-
-    ordering = ("created_at", "id")
 
 
 class PostCommentsView(generics.ListCreateAPIView):

@@ -276,5 +276,5 @@ class CommunityPostRemoveView(CommunityMixin, generics.GenericAPIView):
             post = selectors.community_post_get(community=self.community, post_id=post_id)
         except Post.DoesNotExist:
             raise Http404("No such post in this community.")
-        services.community_post_remove(actor=request.user, post=post)
+        post_services.post_remove(actor=request.user, post=post)
         return Response(status=status.HTTP_204_NO_CONTENT)

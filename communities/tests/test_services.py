@@ -12,6 +12,7 @@ from communities.selectors import communities_of, community_list, community_memb
 from notifications.models import Notification
 from posts.models import Like, Post
 from posts.selectors import post_list
+from posts.services import post_remove
 from socialnet.errors import Conflict
 from tests.factories import CommunityFactory, LikeFactory, MembershipFactory, PostFactory, TopicFactory, UserFactory
 
@@ -185,21 +186,6 @@ def test_ownership_transfer_to_non_member_refused(user, other_user, community):
     assert role_of(user, community) == Role.OWNER
 
 
-def test_post_remove_by_moderators(user, other_user, community):
-    post = PostFactory(community=community, author=other_user)
-    MembershipFactory(community=community, user=other_user)
-    with pytest.raises(PermissionDenied):
-        services.community_post_remove(actor=other_user, post=post)
-    with pytest.raises(PermissionDenied):
-        services.community_post_remove(actor=user, post=PostFactory())  # not a community post
-    services.community_post_remove(actor=user, post=post)
-    post.refresh_from_db()
-    assert post.removed_at is not None and post.removed_by == user
-    with pytest.raises(Conflict):
-        services.community_post_remove(actor=user, post=post)
-    assert verbs() == ["post_remove"]
-
-
 def test_selectors_count_members_and_list_user_communities(user, other_user, community):
     MembershipFactory(community=community, user=other_user)
     MembershipFactory(community=community, is_banned=True)
@@ -232,7 +218,7 @@ def test_owner_deletes_the_community(user, django_capture_on_commit_callbacks):
                   .values_list("user_id", flat=True))
     posts = list(Post.objects.filter(community=community))
     removed_earlier = posts[0]
-    services.community_post_remove(actor=moderator, post=removed_earlier)
+    post_remove(actor=moderator, post=removed_earlier)
     removed_earlier.refresh_from_db()
     wall_post = PostFactory(author=posts[1].author)  # the author's own wall: not the community's
     LikeFactory(post=posts[1])

@@ -38,7 +38,7 @@ def test_list_names_the_actor_as_posts_do(auth_client, user, other_user, django_
     NotificationFactory(recipient=user, actor=UserFactory(username="bare", profile=None), verb="follow")
     NotificationFactory(recipient=user, actor=None, verb="follow")
     auth_client.get(reverse("notifications:list"))
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         body = auth_client.get(reverse("notifications:list")).content.decode()
     assert f"{other_user.profile.display_name} followed you" in body and f"{other_user.username} followed" not in body
     assert "bare followed you" in body and "Someone followed you" in body
@@ -55,7 +55,7 @@ def test_list_query_count_does_not_grow(auth_client, user, django_assert_num_que
 
     make(1)
     auth_client.get(reverse("notifications:list"))
-    with django_assert_num_queries(9) as few:
+    with django_assert_num_queries(10) as few:
         auth_client.get(reverse("notifications:list"))
     make(4)
     with django_assert_num_queries(len(few.captured_queries)):

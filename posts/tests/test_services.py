@@ -6,9 +6,19 @@ from django.db import connection
 from django.http import Http404
 
 from analytics.models import Activity
+from communities.models import Membership
 from notifications.models import Notification
 from posts.models import Like, Post, PostView
-from posts.services import like_add, like_remove, post_create, post_delete, post_update, post_view_record
+from posts.services import (
+    like_add,
+    like_remove,
+    post_create,
+    post_delete,
+    post_remove,
+    post_update,
+    post_view_record,
+)
+from socialnet.errors import Conflict
 from tests.factories import (
     BlockFactory,
     CommunityFactory,
@@ -185,3 +195,24 @@ def test_post_view_of_anonymous_is_not_recorded():
 
     assert post_view_record(user=AnonymousUser(), post=PostFactory()) is None
     assert not PostView.objects.exists()
+
+
+@pytest.mark.django_db
+def test_post_remove_by_community_moderators_and_staff(user, other_user, staff_user):
+    community = CommunityFactory()
+    MembershipFactory(community=community, user=user, role=Membership.Role.MODERATOR)
+    MembershipFactory(community=community, user=other_user)
+    community_post, wall_post = PostFactory(community=community, author=other_user), PostFactory(author=other_user)
+    with pytest.raises(PermissionDenied):
+        post_remove(actor=other_user, post=community_post)  # a member
+    with pytest.raises(PermissionDenied):
+        post_remove(actor=user, post=wall_post)  # a community's moderator, on a wall
+    post_remove(actor=user, post=community_post)
+    post_remove(actor=staff_user, post=wall_post)
+    for post, remover in ((community_post, user), (wall_post, staff_user)):
+        post.refresh_from_db()
+        assert post.removed_at is not None and post.removed_by == remover
+    with pytest.raises(Conflict):
+        post_remove(actor=user, post=community_post)
+    removals = Activity.objects.filter(verb="post_remove").order_by("id").values_list("actor", "context")
+    assert list(removals) == [(user.pk, {"community_id": community.pk}), (staff_user.pk, {"community_id": None})]

@@ -133,7 +133,7 @@ def test_likes_page_lists_who_liked_newest_first_without_blocked_people(client, 
     url = reverse("posts:likes", args=[post.pk])
 
     client.force_login(user)
-    with django_assert_max_num_queries(9):  # constant: no query per liker
+    with django_assert_max_num_queries(10):  # constant: no query per liker
         response = client.get(url)
     assert response.status_code == 200
     shown = [liker.username for liker in response.context["page"]]
