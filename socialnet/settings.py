@@ -164,11 +164,13 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
+AVATAR_MAX_UPLOAD_MB = env.int("AVATAR_MAX_UPLOAD_MB", default=5)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="socialnet <noreply@localhost>")
 
-# Requests: bodies above this are refused with 400 (uploads are not part of the product).
+# Requests: bodies above this are refused with 400; uploaded files (profile pictures) do not count, they have their
+# own limit (AVATAR_MAX_UPLOAD_MB) and stream to a temporary file past FILE_UPLOAD_MAX_MEMORY_SIZE.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 # Write limits (socialnet/ratelimit.py); the load benchmark turns them off.

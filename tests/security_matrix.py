@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from accounts.models import Profile
 from analytics.models import Activity
 from comments.models import Comment, CommentLike
 from communities.models import Community, Membership
@@ -34,6 +35,7 @@ from tests.factories import (
     RepostFactory,
     TopicFactory,
     UserFactory,
+    picture_upload,
 )
 
 LOGIN = "login"
@@ -141,6 +143,7 @@ def snapshot() -> dict:
         "messages": sorted(Message.objects.values_list("id", "text", "edited_at", "deleted_at")),
         "notifications": sorted(Notification.objects.values_list("id", "read_at")),
         "model_versions": sorted(ModelVersion.objects.values_list("id", "status")),
+        "avatars": sorted(Profile.objects.exclude(avatar="").values_list("user_id", "avatar")),
     }
 
 
@@ -238,6 +241,11 @@ MATRIX: dict[str, Decision] = {
         kwargs=lambda w: {"uidb64": "MQ", "token": "bad-token"}, expect={"get": ALL_200}
     ),
     "accounts:password_reset_complete": Decision(expect={"get": ALL_200}),
+    # Everyone changes only their own picture (no id in the address).
+    "accounts:avatar": Decision(
+        expect={"get": E(405, 405, 405, 405), "post": LOGGED_IN_302},
+        data={"post": lambda w: {"avatar": picture_upload()}},
+    ),
     "accounts:profile_edit": Decision(
         expect={"get": LOGGED_IN_200, "post": LOGGED_IN_302},
         data={"post": lambda w: {"display_name": "Renamed", "email": "renamed@mail.example", "gender": "female"}},
