@@ -241,8 +241,9 @@ Search alone answers numbered pages `{count, next, previous, results}` (`page`, 
 order of relevance, which has no stable position for a cursor to continue from.
 
 **Values.** Timestamps are ISO 8601 in UTC (`2026-01-31T12:00:00.123456Z`), ids are integers. A person is
-`{id, username, display_name}` wherever an answer names one (authors, senders, actors, participants, members,
-lists of people); paths name people by `username`.
+`{id, username, display_name, avatar_url}` wherever an answer names one (authors, senders, actors, participants,
+members, lists of people); paths name people by `username`. `avatar_url` is the absolute address of their profile
+picture (256×256 WebP; set with `PUT /api/v1/me/avatar/`), or null: show their initials instead.
 """
 SPECTACULAR_SETTINGS = {
     "TITLE": "socialnet API",

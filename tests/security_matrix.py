@@ -159,6 +159,7 @@ class Decision:
     data: dict = field(default_factory=dict)
     query: str = ""
     api: bool = False
+    multipart: bool = False  # an API body with a file (the HTML forms' bodies are multipart anyway)
 
     def url_kwargs(self, world: World) -> dict:
         return self.kwargs(world) if self.kwargs else {}
@@ -381,6 +382,10 @@ MATRIX: dict[str, Decision] = {
     "api-me": Decision(
         api=True, expect={"get": API_AUTH_200, "patch": API_AUTH_200, "delete": E(401, 204, 204, 204)},
         data={"patch": lambda w: {"display_name": "Renamed"}, "delete": lambda w: {"password": PASSWORD}},
+    ),
+    "api-me-avatar": Decision(
+        api=True, multipart=True, expect={"put": API_AUTH_200, "delete": E(401, 204, 204, 204)},
+        data={"put": lambda w: {"avatar": picture_upload()}},
     ),
     "api-me-blocked": Decision(api=True, expect={"get": API_AUTH_200}),
     "api-me-suggestions": Decision(api=True, expect={"get": API_AUTH_200}),

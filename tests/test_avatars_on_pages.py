@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from accounts.models import Profile
 from tests.factories import (
@@ -153,3 +154,21 @@ def test_people_you_may_know_show_their_faces(client):
 
     assert f'id="suggestion-{suggested.pk}"' in html and picture_of(suggested) in html
 
+
+def test_api_lists_of_people_name_pictures_at_no_query_per_person():
+    star = UserFactory()
+    client = APIClient()
+    for _ in range(2):
+        FollowFactory(followee=star, follower=pictured())
+    url = f"/api/v1/users/{star.username}/followers/"
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(3):
+        FollowFactory(followee=star, follower=pictured())
+    with CaptureQueriesContext(connection) as more:
+        rows = client.get(url).json()["results"]
+
+    assert [row["avatar_url"] for row in rows] == [
+        f"http://testserver/media/avatars/{row['id']}/face.webp" for row in rows
+    ]
+    assert len(rows) == 5 and len(more.captured_queries) == len(few.captured_queries)

@@ -14,7 +14,7 @@ from accounts.avatars import initials_of
 from accounts.models import Profile, User
 from accounts.services import avatar_remove, avatar_set, user_delete
 from analytics.models import Activity
-from tests.factories import UserFactory, picture_bytes, picture_upload
+from tests.factories import FollowFactory, UserFactory, picture_bytes, picture_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -245,3 +245,44 @@ def test_the_edit_page_removes_the_picture(media_root, auth_client, user, django
     assert response.status_code == 302
     assert avatar_name(user) == "" and stored_files(media_root) == []
 
+
+# The API
+
+
+def test_api_put_sets_my_picture_and_every_answer_names_its_absolute_address(media_root, auth_api_client, user):
+    response = auth_api_client.put("/api/v1/me/avatar/", {"avatar": picture_upload()}, format="multipart")
+
+    assert response.status_code == 200
+    name = avatar_name(user)
+    url = f"http://testserver/media/{name}"
+    assert response.json() == {"avatar_url": url}
+    assert auth_api_client.get("/api/v1/me/").json()["avatar_url"] == url
+    assert auth_api_client.get(f"/api/v1/users/{user.username}/").json()["avatar_url"] == url
+    FollowFactory(follower=user)
+    following = auth_api_client.get(f"/api/v1/users/{user.username}/following/").json()["results"]
+    assert following[0]["avatar_url"] is None  # someone without a picture
+    people = auth_api_client.get(f"/api/v1/users/?q={user.username}").json()["results"]
+    assert [person["avatar_url"] for person in people] == [url]
+
+
+def test_api_put_refuses_bad_input_with_the_reason_under_avatar(media_root, auth_api_client, user):
+    bad = auth_api_client.put("/api/v1/me/avatar/", {"avatar": picture_upload(size=(10, 10))}, format="multipart")
+    missing = auth_api_client.put("/api/v1/me/avatar/", {}, format="multipart")
+    json_body = auth_api_client.put("/api/v1/me/avatar/", {"avatar": "aGVsbG8="}, format="json")
+
+    assert bad.status_code == 400 and bad.json() == {
+        "avatar": ["The picture is too small (10×10 pixels); at least 64×64."]
+    }
+    assert missing.status_code == 400 and missing.json() == {"avatar": ["No file was submitted."]}
+    assert json_body.status_code == 415
+    assert avatar_name(user) == "" and stored_files(media_root) == []
+
+
+def test_api_delete_removes_my_picture(media_root, auth_api_client, user, django_capture_on_commit_callbacks):
+    auth_api_client.put("/api/v1/me/avatar/", {"avatar": picture_upload()}, format="multipart")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = auth_api_client.delete("/api/v1/me/avatar/")
+
+    assert response.status_code == 204
+    assert auth_api_client.get("/api/v1/me/").json()["avatar_url"] is None
+    assert stored_files(media_root) == []
