@@ -162,8 +162,11 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Files through Django's storage API: model artifacts (models/, private) and profile pictures (avatars/, public).
+# Only avatars/ is ever served: by Django with DEBUG on (socialnet/urls.py), else by the media service of
+# docker-compose.yml (deploy/nginx-media.conf) or whatever MEDIA_URL points at (a CDN, a bucket's address).
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
-MEDIA_URL = "media/"
+MEDIA_URL = env("MEDIA_URL", default="/media/")
 AVATAR_MAX_UPLOAD_MB = env.int("AVATAR_MAX_UPLOAD_MB", default=5)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -1,10 +1,12 @@
 """Every list that names people shows their face next to the name (templates/includes/avatar.html): the picture,
 else initials on a colour of their own, at no query per person (profiles come with the people: select_related)."""
 
+import importlib
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import clear_url_caches, reverse
 from rest_framework.test import APIClient
 
 from accounts.models import Profile
@@ -172,3 +174,29 @@ def test_api_lists_of_people_name_pictures_at_no_query_per_person():
         f"http://testserver/media/avatars/{row['id']}/face.webp" for row in rows
     ]
     assert len(rows) == 5 and len(more.captured_queries) == len(few.captured_queries)
+
+
+@pytest.fixture
+def debug_urls(settings, media_root):
+    """The URL configuration as DEBUG=1 builds it (socialnet/urls.py adds the pictures' route then)."""
+    import socialnet.urls
+
+    settings.DEBUG = True
+    importlib.reload(socialnet.urls)
+    clear_url_caches()
+    yield
+    settings.DEBUG = False
+    importlib.reload(socialnet.urls)
+    clear_url_caches()
+
+
+def test_with_debug_on_django_serves_profile_pictures_and_nothing_else_of_media(client, media_root, debug_urls):
+    (media_root / "avatars" / "7").mkdir(parents=True)
+    (media_root / "avatars" / "7" / "face.webp").write_bytes(b"RIFF-picture")
+    (media_root / "models").mkdir()
+    (media_root / "models" / "v1.joblib").write_bytes(b"private model")
+
+    picture = client.get("/media/avatars/7/face.webp")
+    assert picture.status_code == 200 and b"".join(picture.streaming_content) == b"RIFF-picture"
+    assert client.get("/media/models/v1.joblib").status_code == 404
+    assert client.get("/media/avatars/../models/v1.joblib").status_code in (400, 404)
