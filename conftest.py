@@ -42,6 +42,13 @@ def _clear_cache():
 
 
 @pytest.fixture
+def media_root(settings, tmp_path):
+    """A MEDIA_ROOT of the test's own, so stored files (profile pictures) can be counted and are cleaned up."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
 def password():
     return PASSWORD
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
@@ -49,6 +50,21 @@ class ProfileForm(forms.ModelForm):
         birth_date = self.cleaned_data["birth_date"]
         validate_birth_date(birth_date)
         return birth_date
+
+
+class AvatarForm(forms.Form):
+    """The picture file; services.avatar_set checks that it is one (as for the API) and makes the thumbnail."""
+
+    avatar = forms.FileField(
+        label="New picture",
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["avatar"].help_text = (
+            f"JPEG, PNG or WebP, up to {settings.AVATAR_MAX_UPLOAD_MB} MB; its middle square is shown."
+        )
 
 
 class AccountDeleteForm(forms.Form):

@@ -25,6 +25,12 @@ class User(AbstractUser):
         return self.username
 
 
+def avatar_upload_to(profile, filename: str) -> str:
+    """Each person's pictures in a folder of their own, under a new random name each time (accounts.avatars), so a
+    cached old picture is never shown for a new one."""
+    return f"avatars/{profile.user_id}/{filename}"
+
+
 class Profile(models.Model):
     class Gender(models.TextChoices):
         MALE = "male", "Male"
@@ -55,6 +61,8 @@ class Profile(models.Model):
     interests = models.ManyToManyField("posts.Topic", blank=True, related_name="interested_profiles")
     os = models.CharField(max_length=10, choices=OS.choices, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, blank=True)
+    # The normalised thumbnail (accounts.avatars), set and removed only by services.avatar_set / avatar_remove.
+    avatar = models.ImageField(upload_to=avatar_upload_to, blank=True)
 
     def __str__(self):
         return self.display_name or self.user.username

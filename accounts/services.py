@@ -1,5 +1,5 @@
-"""Every write of the accounts app: registration, log-in record, passwords, profile, follows, blocks, API tokens,
-deletion, staff's deactivation."""
+"""Every write of the accounts app: registration, log-in record, passwords, profile and its picture, follows, blocks,
+API tokens, deletion, staff's deactivation."""
 
 from datetime import date
 from urllib.parse import urlsplit
@@ -27,6 +27,7 @@ from posts.models import PostView
 from socialnet.errors import Conflict
 from socialnet.ratelimit import rate_limit_hit
 
+from .avatars import avatar_thumbnail
 from .models import Block, Follow, Profile, User
 from .selectors import is_blocked_between
 
@@ -241,6 +242,54 @@ def profile_update(*, user: User, interests=None, email: str | None = None, **ch
     return profile
 
 
+def avatar_set(*, user: User, upload) -> Profile:
+    """Make an uploaded file the person's profile picture: stored as a normalised thumbnail (accounts.avatars), never
+    as sent. Bad input raises ValidationError under `avatar` and changes nothing. The picture it replaces is deleted
+    once the change is committed."""
+    try:
+        thumbnail = avatar_thumbnail(upload)
+    except ValidationError as error:
+        raise ValidationError({"avatar": error.messages}) from error
+    profile, _ = Profile.objects.get_or_create(user=user)
+    # The file is written before the row points at it; should the row not change, the new file goes again.
+    name = profile.avatar.storage.save(profile.avatar.field.generate_filename(profile, thumbnail.name), thumbnail)
+    try:
+        with transaction.atomic():
+            _avatar_replace(profile=profile, name=name)
+            activity_record(actor=user, verb="avatar_set", target=user)
+    except BaseException:
+        profile.avatar.storage.delete(name)
+        raise
+    return profile
+
+
+def avatar_remove(*, user: User) -> None:
+    """Go back to the initials: the picture is deleted once the change is committed; a no-op without one."""
+    profile = Profile.objects.filter(user=user).first()
+    if profile is None or not profile.avatar:
+        return
+    with transaction.atomic():
+        _avatar_replace(profile=profile, name="")
+        activity_record(actor=user, verb="avatar_remove", target=user)
+
+
+def _avatar_replace(*, profile: Profile, name: str) -> None:
+    """Point the profile at the stored file `name` ("" for none) and delete the one it had after the commit. The row
+    is locked to read that one: of two uploads at once, the later deletes the earlier's file."""
+    old = Profile.objects.select_for_update().values_list("avatar", flat=True).get(pk=profile.pk)
+    profile.avatar.name = name
+    profile.save(update_fields=["avatar"])
+    if old:
+        _avatar_file_delete_on_commit(old)
+
+
+def _avatar_file_delete_on_commit(name: str) -> None:
+    """Delete a picture's file once the transaction that let go of it commits; should the storage fail, the error is
+    logged and the file left over (robust), the change itself stands."""
+    storage = Profile._meta.get_field("avatar").storage
+    transaction.on_commit(lambda: storage.delete(name), robust=True)
+
+
 def follow_add(*, follower: User, followee: User) -> Follow:
     """Follow a user; following yourself is invalid, a block either way forbids it, following twice conflicts."""
     if follower.pk == followee.pk:
@@ -297,8 +346,11 @@ def user_delete(*, user: User) -> None:
     conversations nobody else is left in go. The feed roll-ups of the days of the impressions that go (the
     account's, and everyone's of its posts) are invalidated: the likes that go count only through those
     impressions. Its rows in the per-user roll-ups (ActiveUserWeek, ExperimentUserDay) go with it by cascade, as
-    its actions stop counting (actor set to NULL)."""
+    its actions stop counting (actor set to NULL). Its profile picture's file is deleted after the commit."""
     with transaction.atomic():
+        avatar = Profile.objects.filter(user=user).exclude(avatar="").values_list("avatar", flat=True).first()
+        if avatar:
+            _avatar_file_delete_on_commit(avatar)
         days = impression_days(PostView.objects.filter(user=user)) | impression_days(
             PostView.objects.filter(post__author=user)
         )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("settings/profile/", views.profile_edit, name="profile_edit"),
+    path("settings/avatar/", views.avatar, name="avatar"),
     path("settings/delete/", views.account_delete, name="account_delete"),
     path("settings/blocked/", views.blocked, name="blocked"),
     path("u/<str:username>/", views.profile, name="profile"),

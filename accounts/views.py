@@ -14,7 +14,15 @@ from posts.selectors import author_posts
 from socialnet.errors import RateLimited
 
 from . import selectors, services
-from .forms import AccountDeleteForm, NewPasswordForm, PasswordChangeForm, PasswordResetForm, ProfileForm, RegisterForm
+from .forms import (
+    AccountDeleteForm,
+    AvatarForm,
+    NewPasswordForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    ProfileForm,
+    RegisterForm,
+)
 from .middleware import landing_source
 from .models import name_of
 
@@ -75,8 +83,7 @@ def profile(request, username):
 @login_required
 def profile_edit(request):
     me = selectors.user_get_with_profile(pk=request.user.pk)
-    initial = {"email": me.email}
-    form = ProfileForm(request.POST or None, instance=me.profile, initial=initial)
+    form = ProfileForm(request.POST or None, instance=me.profile, initial={"email": me.email})
     if request.method == "POST" and form.is_valid():
         changes = dict(form.cleaned_data)
         try:
@@ -88,7 +95,37 @@ def profile_edit(request):
         else:
             messages.success(request, "Profile saved.")
             return redirect("accounts:profile", username=request.user.username)
-    return render(request, "accounts/profile_edit.html", {"form": form})
+    return _profile_edit_page(request, me=me, form=form)
+
+
+@require_POST
+@login_required
+def avatar(request):
+    """The profile edit page's picture form: upload a new one, or remove it (action=remove), through the services
+    the API uses; a bad file shows the page again with the reason under the field."""
+    if request.POST.get("action") == "remove":
+        services.avatar_remove(user=request.user)
+        messages.success(request, "Profile picture removed.")
+        return redirect("accounts:profile_edit")
+    avatar_form = AvatarForm(request.POST, request.FILES)
+    if avatar_form.is_valid():
+        try:
+            services.avatar_set(user=request.user, upload=avatar_form.cleaned_data["avatar"])
+        except ValidationError as error:
+            avatar_form.add_error(None, error)
+        else:
+            messages.success(request, "Profile picture saved.")
+            return redirect("accounts:profile_edit")
+    return _profile_edit_page(request, me=selectors.user_get_with_profile(pk=request.user.pk), avatar_form=avatar_form)
+
+
+def _profile_edit_page(request, *, me, form=None, avatar_form=None):
+    context = {
+        "me": me,
+        "form": form or ProfileForm(instance=me.profile, initial={"email": me.email}),
+        "avatar_form": avatar_form or AvatarForm(),
+    }
+    return render(request, "accounts/profile_edit.html", context)
 
 
 # The password services' field names, as the forms name them (a link's `uid` and `token` are the form's own).

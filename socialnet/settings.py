@@ -163,13 +163,18 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Files through Django's storage API: model artifacts (models/, private) and profile pictures (avatars/, public).
+# Only avatars/ is ever served: by Django with DEBUG on (socialnet/urls.py), else by the media service of
+# docker-compose.yml (deploy/nginx-media.conf) or whatever MEDIA_URL points at (a CDN, a bucket's address).
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
-MEDIA_URL = "media/"
+MEDIA_URL = env("MEDIA_URL", default="/media/")
+AVATAR_MAX_UPLOAD_MB = env.int("AVATAR_MAX_UPLOAD_MB", default=5)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="socialnet <noreply@localhost>")
 
-# Requests: bodies above this are refused with 400 (uploads are not part of the product).
+# Requests: bodies above this are refused with 400; uploaded files (profile pictures) do not count, they have their
+# own limit (AVATAR_MAX_UPLOAD_MB) and stream to a temporary file past FILE_UPLOAD_MAX_MEMORY_SIZE.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 # Write limits (socialnet/ratelimit.py); the load benchmark turns them off.
@@ -241,8 +246,9 @@ Search alone answers numbered pages `{count, next, previous, results}` (`page`, 
 order of relevance, which has no stable position for a cursor to continue from.
 
 **Values.** Timestamps are ISO 8601 in UTC (`2026-01-31T12:00:00.123456Z`), ids are integers. A person is
-`{id, username, display_name}` wherever an answer names one (authors, senders, actors, participants, members,
-lists of people); paths name people by `username`.
+`{id, username, display_name, avatar_url}` wherever an answer names one (authors, senders, actors, participants,
+members, lists of people); paths name people by `username`. `avatar_url` is the absolute address of their profile
+picture (256×256 WebP; set with `PUT /api/v1/me/avatar/`), or null: show their initials instead.
 """
 SPECTACULAR_SETTINGS = {
     "TITLE": "socialnet API",

@@ -1,5 +1,10 @@
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
@@ -36,6 +41,18 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
 ]
+
+if settings.DEBUG and not urlsplit(settings.MEDIA_URL).netloc:
+    # Development only, and profile pictures only: MEDIA_ROOT also holds the private model artifacts, which
+    # django.conf.urls.static.static() would serve too. Production: deploy/nginx-media.conf (README, "Media").
+    # The folder is the document root, so no "../" in the address reaches out of it.
+    urlpatterns += [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}avatars/(?P<path>.+)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT / "avatars"},
+        )
+    ]
 
 handler400 = "socialnet.views.bad_request"
 handler404 = "socialnet.views.not_found"

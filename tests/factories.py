@@ -1,7 +1,11 @@
 """Factories for every model, in one place."""
 
+import io
+
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from accounts.models import Block, Follow, Profile, User
 from analytics.models import Activity, Experiment
@@ -190,3 +194,15 @@ class ExperimentFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"experiment-{n}")
     salt = factory.Sequence(lambda n: f"salt-{n}")
+
+
+def picture_bytes(*, size=(320, 240), image_format="PNG", colour=(200, 30, 30), **save_options) -> bytes:
+    """A real picture, generated: one colour, of `size`, in `image_format` (Pillow's name)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format=image_format, **save_options)
+    return buffer.getvalue()
+
+
+def picture_upload(name="me.png", content: bytes | None = None, **picture) -> SimpleUploadedFile:
+    """An uploaded file, as a form or the API receives it: `content`, else picture_bytes(**picture)."""
+    return SimpleUploadedFile(name, picture_bytes(**picture) if content is None else content)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from accounts.models import Profile
 from analytics.models import Activity
 from comments.models import Comment, CommentLike
 from communities.models import Community, Membership
@@ -36,6 +37,7 @@ from tests.factories import (
     RepostFactory,
     TopicFactory,
     UserFactory,
+    picture_upload,
 )
 
 LOGIN = "login"
@@ -148,6 +150,7 @@ def snapshot() -> dict:
         "notifications": sorted(Notification.objects.values_list("id", "read_at")),
         "model_versions": sorted(ModelVersion.objects.values_list("id", "status")),
         "reports": sorted(Report.objects.values_list("id", "status")),
+        "avatars": sorted(Profile.objects.exclude(avatar="").values_list("user_id", "avatar")),
     }
 
 
@@ -163,6 +166,7 @@ class Decision:
     data: dict = field(default_factory=dict)
     query: str = ""
     api: bool = False
+    multipart: bool = False  # an API body with a file (the HTML forms' bodies are multipart anyway)
 
     def url_kwargs(self, world: World) -> dict:
         return self.kwargs(world) if self.kwargs else {}
@@ -245,6 +249,11 @@ MATRIX: dict[str, Decision] = {
         kwargs=lambda w: {"uidb64": "MQ", "token": "bad-token"}, expect={"get": ALL_200}
     ),
     "accounts:password_reset_complete": Decision(expect={"get": ALL_200}),
+    # Everyone changes only their own picture (no id in the address).
+    "accounts:avatar": Decision(
+        expect={"get": E(405, 405, 405, 405), "post": LOGGED_IN_302},
+        data={"post": lambda w: {"avatar": picture_upload()}},
+    ),
     "accounts:profile_edit": Decision(
         expect={"get": LOGGED_IN_200, "post": LOGGED_IN_302},
         data={"post": lambda w: {"display_name": "Renamed", "email": "renamed@mail.example", "gender": "female"}},
@@ -392,6 +401,10 @@ MATRIX: dict[str, Decision] = {
     "api-me": Decision(
         api=True, expect={"get": API_AUTH_200, "patch": API_AUTH_200, "delete": E(401, 204, 204, 204)},
         data={"patch": lambda w: {"display_name": "Renamed"}, "delete": lambda w: {"password": PASSWORD}},
+    ),
+    "api-me-avatar": Decision(
+        api=True, multipart=True, expect={"put": API_AUTH_200, "delete": E(401, 204, 204, 204)},
+        data={"put": lambda w: {"avatar": picture_upload()}},
     ),
     "api-me-blocked": Decision(api=True, expect={"get": API_AUTH_200}),
     "api-me-suggestions": Decision(api=True, expect={"get": API_AUTH_200}),

@@ -90,9 +90,9 @@ USER_COMPONENTS = {"UserSummary", "User", "UserDetail", "Me"}
 
 def test_every_person_in_an_answer_is_the_one_nested_user_summary(db):
     """Posts, comments, messages, notifications, conversations and memberships name people alike:
-    {id, username, display_name}, never a bare username."""
+    {id, username, display_name, avatar_url}, never a bare username."""
     components = _response_components()
-    assert set(components["UserSummary"]["properties"]) == {"id", "username", "display_name"}
+    assert set(components["UserSummary"]["properties"]) == {"id", "username", "display_name", "avatar_url"}
     people = {
         (name, field): str(prop)
         for name, schema in components.items()

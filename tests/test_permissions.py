@@ -32,10 +32,12 @@ def client_for(role, world, *, api: bool, enforce_csrf: bool = False):
     return client
 
 
-def request(client, method, url, body, *, api: bool):
-    if api:
-        return getattr(client, method)(url, body, format="json") if body is not None else getattr(client, method)(url)
-    return getattr(client, method)(url, body or {})
+def request(client, method, url, body, *, api: bool, multipart: bool = False):
+    if not api:
+        return getattr(client, method)(url, body or {})
+    if body is None:
+        return getattr(client, method)(url)
+    return getattr(client, method)(url, body, format="multipart" if multipart else "json")
 
 
 def url_for(name, decision, world):
@@ -58,7 +60,8 @@ def test_url_permission(name, method, role):
     client = client_for(role, world, api=decision.api)
     before = snapshot()
 
-    response = request(client, method, url_for(name, decision, world), body, api=decision.api)
+    url = url_for(name, decision, world)
+    response = request(client, method, url, body, api=decision.api, multipart=decision.multipart)
 
     got = response.status_code
     if expected == LOGIN:
@@ -81,7 +84,8 @@ def test_state_change_without_csrf_token_is_refused(name, method):
     body = decision.data[method](world) if method in decision.data else None
     client = client_for("owner", world, api=decision.api, enforce_csrf=True)
     before = snapshot()
-    response = request(client, method, url_for(name, decision, world), body, api=decision.api)
+    url = url_for(name, decision, world)
+    response = request(client, method, url, body, api=decision.api, multipart=decision.multipart)
 
     if name == "api-token" or name == "api-register":
         # Token and sign-up endpoints take credentials, not the session; they do not authenticate by cookie.

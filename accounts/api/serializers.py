@@ -1,3 +1,5 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Profile, User, name_of
@@ -6,6 +8,28 @@ from posts.models import Topic
 SIGNUP_METADATA_FIELDS = ("os", "source")
 # Only the owner sees these; others see what the profile page shows (the age, not the birth date).
 PRIVATE_PROFILE_FIELDS = ("gender", "birth_date", *SIGNUP_METADATA_FIELDS)
+
+
+def avatar_url(profile: Profile | None, request) -> str | None:
+    """The absolute address of a profile picture (the stored 256×256 WebP thumbnail), None without one."""
+    if profile is None or not profile.avatar:
+        return None
+    url = profile.avatar.url  # already absolute when MEDIA_URL names another host (a CDN, a bucket)
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+AVATAR_URL_HELP = "The profile picture's absolute address (a 256×256 WebP image), null without one: show the initials."
+
+
+@extend_schema_field({"type": "string", "format": "uri", "nullable": True, "description": AVATAR_URL_HELP})
+class AvatarUrlField(serializers.Field):
+    """A person's `avatar_url`, read from the profile loaded with them (select_related: no query per person)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, help_text=AVATAR_URL_HELP, **kwargs)
+
+    def to_representation(self, user):
+        return avatar_url(getattr(user, "profile", None), self.context.get("request"))
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -46,10 +70,11 @@ class UserSerializer(serializers.ModelSerializer):
     """A user as others see them (never the e-mail)."""
 
     profile = PublicProfileSerializer(read_only=True)
+    avatar_url = AvatarUrlField()
 
     class Meta:
         model = User
-        fields = ["id", "username", "date_joined", "profile"]
+        fields = ["id", "username", "avatar_url", "date_joined", "profile"]
         read_only_fields = fields
 
 
@@ -72,10 +97,11 @@ class UserSummarySerializer(serializers.ModelSerializer):
     (select_related) to stay at one query per list."""
 
     display_name = serializers.SerializerMethodField(help_text="The display name, else the username (as the site).")
+    avatar_url = AvatarUrlField()
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name"]
+        fields = ["id", "username", "display_name", "avatar_url"]
         read_only_fields = fields
 
     def get_display_name(self, user) -> str:
@@ -86,12 +112,25 @@ class MeSerializer(serializers.ModelSerializer):
     """The signed-in user: e-mail and profile are editable (PATCH), the username is not."""
 
     profile = ProfileSerializer(required=False)
+    avatar_url = AvatarUrlField()
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "date_joined", "profile"]
+        fields = ["id", "username", "email", "avatar_url", "date_joined", "profile"]
         read_only_fields = ["id", "username", "date_joined"]
         extra_kwargs = {"email": {"required": False}}
+
+
+class AvatarUploadSerializer(serializers.Serializer):
+    avatar = serializers.FileField(help_text="A JPEG, PNG or WebP picture (AVATAR_MAX_UPLOAD_MB, 5 MB by default).")
+
+
+class AvatarSerializer(serializers.Serializer):
+    avatar_url = serializers.SerializerMethodField(help_text="The new picture's absolute address.")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_avatar_url(self, profile) -> str:
+        return avatar_url(profile, self.context.get("request"))
 
 
 class RegisterSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ urlpatterns = [
         "auth/password-reset/confirm/", views.PasswordResetConfirmView.as_view(), name="api-password-reset-confirm"
     ),
     path("me/", views.MeView.as_view(), name="api-me"),
+    path("me/avatar/", views.AvatarView.as_view(), name="api-me-avatar"),
     path("me/password/", views.PasswordChangeView.as_view(), name="api-me-password"),
     path("me/blocked/", views.BlockedListView.as_view(), name="api-me-blocked"),
     path("me/suggestions/", views.FollowSuggestionsView.as_view(), name="api-me-suggestions"),

@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, permissions, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,6 +16,8 @@ from socialnet.pagination import SelectorOrderCursorPagination
 
 from .serializers import (
     AccountDeleteSerializer,
+    AvatarSerializer,
+    AvatarUploadSerializer,
     BlockStateSerializer,
     FollowStateSerializer,
     FollowSuggestionSerializer,
@@ -48,7 +51,7 @@ class RegisterView(generics.GenericAPIView):
             **landing_source(request),
         )
         token = services.token_issue(user=user)
-        body = {"token": token.key, "user": MeSerializer(user).data}
+        body = {"token": token.key, "user": MeSerializer(user, context={"request": request}).data}
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -114,6 +117,37 @@ class MeView(generics.RetrieveUpdateAPIView):
         serializer = AccountDeleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.account_delete(user=request.user, password=serializer.validated_data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AvatarView(APIView):
+    """My profile picture, a resource of its own rather than a field of PATCH me/: apps send a picture as
+    multipart/form-data by itself (their image pickers' upload call), while the profile stays JSON, and either can be
+    retried alone. PUT replaces the picture (the previous one is deleted), DELETE goes back to the initials."""
+
+    summaries = {"put": "Set my profile picture", "delete": "Remove my profile picture"}
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": AvatarUploadSerializer},
+        responses={
+            200: OpenApiResponse(AvatarSerializer, description="Stored as a 256×256 WebP thumbnail of the picture's "
+                                 "middle square, turned upright, without its metadata (EXIF, location)."),
+            400: OpenApiResponse(description="No file, or not a JPEG, PNG or WebP picture, too large a file, too "
+                                 "few or too many pixels (the reason under `avatar`); nothing changed."),
+            415: OpenApiResponse(description="The body is not multipart/form-data."),
+        },
+    )
+    def put(self, request):
+        upload = AvatarUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        profile = services.avatar_set(user=request.user, upload=upload.validated_data["avatar"])
+        return Response(AvatarSerializer(profile, context={"request": request}).data)
+
+    @extend_schema(request=None, responses={204: OpenApiResponse(description="No picture (there may have been none).")})
+    def delete(self, request):
+        services.avatar_remove(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -273,7 +307,7 @@ class FollowSuggestionsView(APIView):
         query = FollowSuggestionsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         suggestions = selectors.follow_suggestions(user=request.user, limit=query.validated_data["limit"])
-        return Response(FollowSuggestionSerializer(suggestions, many=True).data)
+        return Response(FollowSuggestionSerializer(suggestions, many=True, context={"request": request}).data)
 
 
 class FollowView(APIView):

@@ -194,7 +194,7 @@ def test_a_person_without_a_profile_is_named_by_username_as_on_the_site(api_clie
     bare = User.objects.create_user("bare", "bare@mail.example", PASSWORD)  # as createsuperuser: no profile
     FollowFactory(follower=bare, followee=star)
     rows = api_client.get(f"/api/v1/users/{star.username}/followers/").json()["results"]
-    assert rows == [{"id": bare.pk, "username": "bare", "display_name": "bare"}]
+    assert rows == [{"id": bare.pk, "username": "bare", "display_name": "bare", "avatar_url": None}]
 
 
 def test_block_and_unblock(auth_api_client, user, other_user):

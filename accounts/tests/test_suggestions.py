@@ -88,7 +88,10 @@ def test_the_api_lists_them_with_the_reason_and_refuses_a_bad_limit(auth_api_cli
     response = auth_api_client.get("/api/v1/me/suggestions/?limit=1")
     assert response.status_code == 200
     assert response.json() == [{
-        "user": {"id": other_user.pk, "username": other_user.username, "display_name": other_user.profile.name},
+        "user": {
+            "id": other_user.pk, "username": other_user.username, "display_name": other_user.profile.name,
+            "avatar_url": None,
+        },
         "mutual": 1,
         "reason": f"Followed by {friend.profile.name}",
     }]

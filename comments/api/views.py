@@ -40,7 +40,7 @@ class PostCommentsView(generics.ListCreateAPIView):
         serializer.is_valid(raise_exception=True)
         comment = services.comment_create(author=request.user, post=self.get_post(), **serializer.validated_data)
         comment = selectors.comment_get(comment_id=comment.pk, viewer=request.user)
-        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+        return Response(CommentSerializer(comment, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class CommentDetailView(generics.RetrieveUpdateDestroyAPIView):
@@ -59,7 +59,7 @@ class CommentDetailView(generics.RetrieveUpdateDestroyAPIView):
         serializer = CommentUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.comment_update(user=request.user, comment=self.get_object(), text=serializer.validated_data["text"])
-        return Response(CommentSerializer(self.get_object()).data)
+        return Response(CommentSerializer(self.get_object(), context={"request": request}).data)
 
     def perform_destroy(self, instance):
         services.comment_delete(user=self.request.user, comment=instance)
@@ -128,7 +128,7 @@ class RepostView(APIView):
         serializer.is_valid(raise_exception=True)
         post = post_get(pk=post_id, viewer=request.user)
         repost = repost_create(user=request.user, post=post, note=serializer.validated_data["note"])
-        return Response(RepostSerializer(repost).data, status=status.HTTP_201_CREATED)
+        return Response(RepostSerializer(repost, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, post_id):

@@ -134,7 +134,7 @@ class CommunityJoinView(CommunityMixin, generics.GenericAPIView):
     @extend_schema(request=None, responses={201: MemberSerializer})
     def post(self, request, slug):
         membership = services.community_join(user=request.user, community=self.community)
-        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+        return Response(MemberSerializer(membership, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class CommunityLeaveView(CommunityMixin, generics.GenericAPIView):
@@ -196,7 +196,7 @@ class UserActionView(CommunityMixin, generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["username"]
         membership = self.service(actor=request.user, community=self.community, **{self.user_keyword: user})
-        return Response(MemberSerializer(membership).data, status=self.success_status)
+        return Response(MemberSerializer(membership, context={"request": request}).data, status=self.success_status)
 
 
 class UserUndoView(CommunityMixin, generics.GenericAPIView):
@@ -243,7 +243,7 @@ class BanCreateView(UserActionView):
         if not selectors.can_moderate(user=request.user, community=self.community):
             raise PermissionDenied("Only moderators see who is banned.")
         page = self.paginate_queryset(selectors.community_bans(community=self.community))
-        return self.get_paginated_response(MemberSerializer(page, many=True).data)
+        return self.get_paginated_response(MemberSerializer(page, many=True, context={"request": request}).data)
 
 
 class BanDeleteView(UserUndoView):

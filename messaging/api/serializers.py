@@ -39,7 +39,7 @@ class ConversationSerializer(serializers.ModelSerializer):
     @extend_schema_field(UserSummarySerializer(many=True))
     def get_participants(self, conversation):
         users = [participant.user for participant in conversation.participants.all()]
-        return UserSummarySerializer(users, many=True).data
+        return UserSummarySerializer(users, many=True, context=self.context).data
 
 
 class ConversationCreateSerializer(serializers.Serializer):

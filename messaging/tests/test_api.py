@@ -72,10 +72,11 @@ def test_list_shows_my_conversations_with_unread_counts(user, other_user, direct
     assert item["unread_count"] == 1
     assert item["last_message_text"] == "hello"
     assert item["last_message_sender"] == {
-        "id": other_user.pk, "username": other_user.username, "display_name": other_user.profile.name
+        "id": other_user.pk, "username": other_user.username, "display_name": other_user.profile.name,
+        "avatar_url": None,
     }
     assert sorted(p["username"] for p in item["participants"]) == sorted([user.username, other_user.username])
-    assert all(set(p) == {"id", "username", "display_name"} for p in item["participants"])
+    assert all(set(p) == {"id", "username", "display_name", "avatar_url"} for p in item["participants"])
 
 
 def test_list_query_count_does_not_grow(user, django_assert_num_queries):
@@ -102,7 +103,9 @@ def test_the_last_sender_of_a_group_is_named_after_they_left(user):
 
     [item] = client_for(user).get("/api/v1/conversations/").data["results"]
 
-    assert item["last_message_sender"] == {"id": leaver.pk, "username": leaver.username, "display_name": "Lea"}
+    assert item["last_message_sender"] == {
+        "id": leaver.pk, "username": leaver.username, "display_name": "Lea", "avatar_url": None
+    }
     assert leaver.pk not in {p["id"] for p in item["participants"]}
 
 
@@ -209,7 +212,9 @@ def test_send_message(user, other_user, direct, django_capture_on_commit_callbac
         response = client_for(user).post(f"/api/v1/conversations/{direct.pk}/messages/", {"text": "hello"})
     assert response.status_code == 201
     assert response.data["text"] == "hello"
-    assert response.data["sender"] == {"id": user.pk, "username": user.username, "display_name": user.profile.name}
+    assert response.data["sender"] == {
+        "id": user.pk, "username": user.username, "display_name": user.profile.name, "avatar_url": None
+    }
     message = Message.objects.get()
     assert message.text == "hello"
     assert Notification.objects.filter(recipient=other_user, verb="message", target_id=message.pk).count() == 1

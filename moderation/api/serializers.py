@@ -53,8 +53,8 @@ class QueueEntrySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(UserSummarySerializer)
     def get_author(self, report):
-        target = report.target
-        return UserSummarySerializer(target if report.target_type == "user" else target.author).data
+        person = report.target if report.target_type == "user" else report.target.author
+        return UserSummarySerializer(person, context=self.context).data
 
     def get_text(self, report) -> str:
         return "" if report.target_type == "user" else report.target.text

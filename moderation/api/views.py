@@ -60,7 +60,7 @@ class ReportListView(generics.ListCreateAPIView):
             target_type=data["target_type"], target_id=data["target_id"], viewer=request.user
         )
         report = services.report_create(reporter=request.user, target=target, reason=data["reason"], note=data["note"])
-        return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)
+        return Response(ReportSerializer(report, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class ReportResolveView(APIView):

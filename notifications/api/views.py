@@ -63,4 +63,4 @@ class MarkReadView(APIView):
             raise Http404
         services.notification_mark_read(user=request.user, notification=notification)
         [notification] = selectors.notifications_with_links([notification])
-        return Response(NotificationSerializer(notification).data)
+        return Response(NotificationSerializer(notification, context={"request": request}).data)

@@ -31,7 +31,10 @@ def test_list_is_mine_newest_first_with_cursor(auth_api_client, user, other_user
     following = auth_api_client.get(response.data["next"]).data
     assert [n["id"] for n in following["results"]] == [older.pk]
     assert following["results"][0]["target_url"] == "/messages/message/3/"  # opens the conversation at it
-    actor = {"id": other_user.pk, "username": other_user.username, "display_name": other_user.profile.name}
+    actor = {
+        "id": other_user.pk, "username": other_user.username, "display_name": other_user.profile.name,
+        "avatar_url": None,
+    }
     assert following["results"][0]["actor"] == actor  # a person as everywhere in the API
 
 
