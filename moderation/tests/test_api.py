@@ -88,7 +88,9 @@ def test_the_queue_is_for_staff_and_community_moderators(scene):
     assert entry == {
         "id": Report.objects.filter(target_post=scene.post).order_by("created_at", "id").first().pk,
         "target_type": "post", "target_id": scene.post.pk,
-        "author": {"id": scene.author.pk, "username": "author", "display_name": scene.author.profile.name},
+        "author": {
+            "id": scene.author.pk, "username": "author", "display_name": scene.author.profile.name, "avatar_url": None
+        },
         "text": "a community post", "taken_down": False, "community": "club", "report_count": 2,
         "reasons": {"spam": 1, "hate": 1}, "notes": ["pills"], "created_at": entry["created_at"],
     }
