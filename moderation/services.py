@@ -10,6 +10,7 @@ from accounts.services import user_deactivate
 from analytics.services import activity_record
 from comments.models import Comment
 from comments.services import comment_remove
+from notifications.services import notifications_create
 from posts.models import Post
 from posts.services import post_remove
 from socialnet.errors import Conflict
@@ -21,6 +22,12 @@ from .selectors import reports_handled_by, target_is_taken_down, target_is_visib
 # What resolving does to the target, and the status it leaves the reports in.
 RESOLVE_ACTIONS = {"remove": Report.Status.ACTIONED, "dismiss": Report.Status.DISMISSED}
 NOUNS = {"post": "post", "comment": "comment", "user": "person"}
+OUTCOMES = {"remove": "Taken down", "dismiss": "Left up"}
+
+
+def _excerpt(target) -> str:
+    """What the reporter's notification quotes of the target: its text's start, or the person's @username."""
+    return f"@{target.username}" if target_type_of(target) == "user" else target.text[:150]
 
 
 def _author_id(target) -> int:
@@ -105,7 +112,8 @@ def report_resolve(*, actor, report: Report, action: str) -> int:
     with transaction.atomic():
         # Locked: a second moderator resolving the same target at once waits, then finds it handled.
         on_target = Report.objects.filter(OPEN, **{f"target_{target_type}": target})
-        open_ids = list(on_target.select_for_update().values_list("pk", flat=True))
+        open_reports = dict(on_target.select_for_update().values_list("pk", "reporter_id"))
+        open_ids = list(open_reports)
         if report.pk not in open_ids:
             raise Conflict("This report has already been handled.")
         # Closed before the take-down: a removed comment without replies is deleted, and its reports with it.
@@ -117,6 +125,13 @@ def report_resolve(*, actor, report: Report, action: str) -> int:
             verb="report_resolve",
             target=report,
             context={"action": action, "reports": closed, "target_type": target_type, "target_id": target.pk},
+        )
+        # Each reporter learns the outcome; who moderated stays unnamed (no actor).
+        notifications_create(
+            recipient_ids=set(open_reports.values()),
+            actor=None,
+            verb="report",
+            text=f"{OUTCOMES[action]}: {_excerpt(target)}",
         )
         if action == "remove" and not target_is_taken_down(target):
             _take_down(actor=actor, target=target)

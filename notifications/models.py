@@ -13,6 +13,7 @@ class Notification(models.Model):
         REPLY = "reply", "replied to your comment"
         REPOST = "repost", "reposted your post"
         MENTION = "mention", "mentioned you"
+        REPORT = "report", "handled your report"  # by moderators, who stay unnamed (no actor)
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+")

@@ -227,3 +227,22 @@ def test_resolving_twice_is_a_conflict_and_a_bad_action_is_refused(scene):
         report_resolve(actor=scene.owner, report=on_post, action="remove")
     scene.post.refresh_from_db()
     assert scene.post.removed_at is None
+
+
+@pytest.mark.parametrize("action, outcome", [("remove", "Taken down"), ("dismiss", "Left up")])
+def test_every_reporter_learns_the_outcome_and_not_who_decided(
+    scene, action, outcome, client, django_capture_on_commit_callbacks
+):
+    from notifications.models import Notification
+
+    (first, *_), _ = _reports_on_post(scene)
+    with django_capture_on_commit_callbacks(execute=True):
+        report_resolve(actor=scene.moderator, report=first, action=action)
+
+    told = Notification.objects.filter(verb="report")
+    assert sorted(told.values_list("recipient__username", "actor", "text")) == [
+        (name, None, f"{outcome}: a community post") for name in ("owner", "reporter", "reporter2")
+    ]
+    client.force_login(scene.reporter)
+    page = " ".join(client.get("/notifications/").content.decode().split())
+    assert f"Moderators handled your report <span class=\"muted\">“{outcome}: a community post”</span>" in page
