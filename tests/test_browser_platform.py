@@ -98,6 +98,26 @@ def test_block_asks_first_and_dismissing_keeps_the_follows(logged_in_page):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
+def test_following_someone_from_people_you_may_know_redraws_only_their_row(logged_in_page):
+    me, friend, suggested = UserFactory(), UserFactory(), UserFactory()
+    FollowFactory(follower=me, followee=friend)
+    FollowFactory(follower=friend, followee=suggested)
+    page = logged_in_page(me)
+    page.goto("/")
+    feed_url, row = page.url, page.locator(f"#suggestion-{suggested.pk}")
+    assert friend.profile.name in row.inner_text()
+    row.get_by_role("button", name="Follow").click()
+    row.get_by_role("button", name="Following").wait_for()
+    assert Follow.objects.filter(follower=me, followee=suggested).exists()
+    assert page.url == feed_url and page.locator(".suggestion").count() == 1  # in place: no page load
+
+    row.get_by_role("button", name="Following").click()  # changed my mind
+    row.get_by_role("button", name="Follow").wait_for()
+    assert not Follow.objects.filter(follower=me, followee=suggested).exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
 def test_a_password_reset_asked_for_in_the_app_is_finished_in_the_browser(live_server, page):
     """The API sends the page's e-mail: its link opens the site's reset page, where the new password is chosen."""
     user = UserFactory(username="forgetful")
