@@ -106,13 +106,13 @@ def test_following_someone_from_people_you_may_know_redraws_only_their_row(logge
     page.goto("/")
     feed_url, row = page.url, page.locator(f"#suggestion-{suggested.pk}")
     assert friend.profile.name in row.inner_text()
-    row.get_by_role("button", name="Follow").click()
+    row.get_by_role("button", name="Follow", exact=True).click()
     row.get_by_role("button", name="Following").wait_for()
     assert Follow.objects.filter(follower=me, followee=suggested).exists()
     assert page.url == feed_url and page.locator(".suggestion").count() == 1  # in place: no page load
 
     row.get_by_role("button", name="Following").click()  # changed my mind
-    row.get_by_role("button", name="Follow").wait_for()
+    row.get_by_role("button", name="Follow", exact=True).wait_for()
     assert not Follow.objects.filter(follower=me, followee=suggested).exists()
 
 
