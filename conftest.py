@@ -42,6 +42,18 @@ def _clear_cache():
 
 
 @pytest.fixture
+def celery_eager():
+    """Celery tasks run in the process that schedules them, as without Redis, for tests that read what a task did (the
+    password reset e-mail); accounts/tests/test_tasks.py shows a real worker doing the same."""
+    from socialnet.celery import app
+
+    was = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = was
+
+
+@pytest.fixture
 def media_root(settings, tmp_path):
     """A MEDIA_ROOT of the test's own, so stored files (profile pictures) can be counted and are cleaned up."""
     settings.MEDIA_ROOT = tmp_path

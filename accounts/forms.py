@@ -112,6 +112,6 @@ class PasswordChangeForm(NewPasswordForm):
 
 
 class PasswordResetForm(forms.Form):
-    """The address to send a reset link to; services.password_reset_request sends it (throttled), as for the API."""
+    """The address to send a reset link to; services.password_reset_request has it sent (throttled), as for the API."""
 
     email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))

@@ -26,6 +26,7 @@ from notifications.services import notification_create
 from posts.models import PostView
 from socialnet.errors import Conflict
 from socialnet.ratelimit import rate_limit_hit
+from socialnet.tasks import enqueue
 
 from .avatars import avatar_thumbnail
 from .models import Block, Follow, Profile, User
@@ -160,17 +161,27 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
 
 
 def password_reset_request(*, email: str, ip_address: str, site_url: str) -> None:
-    """E-mail a link to choose a new password to the active account with this address, if there is one; the caller
-    answers alike either way, so nobody learns who has an account. The e-mail is Django's reset e-mail (our
-    templates, default_token_generator) whose link opens the reset page of the site at `site_url`
-    (accounts:password_reset_confirm); an app may take `uid` and `token` from it for password_reset_confirm.
+    """Ask for a link to choose a new password by e-mail; the caller answers alike either way, so nobody learns who
+    has an account. The request does the same work for any address: the throttle, then one task scheduled after
+    commit, which looks the address up and sends the e-mail (password_reset_email_send), so neither the answer nor
+    its timing tells whether an account has it, and a slow mail server slows no page.
 
     Throttled per client IP address and per e-mail address (known or not), so neither a mailbox nor the mail server
     can be flooded; RateLimited beyond RATE_LIMIT_PASSWORD_RESETS_PER_MINUTE."""
+    from .tasks import password_reset_email  # here: the task module imports this one
+
     for subject in (f"ip:{ip_address}", f"email:{email.strip().lower()}"):
         rate_limit_hit(
             subject=subject, action="password_reset", per_minute=settings.RATE_LIMIT_PASSWORD_RESETS_PER_MINUTE
         )
+    transaction.on_commit(lambda: enqueue(password_reset_email, email=email, site_url=site_url))
+
+
+def password_reset_email_send(*, email: str, site_url: str) -> None:
+    """E-mail a link to choose a new password to the active account(s) with this address, if any (run by the task
+    that password_reset_request schedules). The e-mail is Django's reset e-mail (our templates,
+    default_token_generator) whose link opens the reset page of the site at `site_url`
+    (accounts:password_reset_confirm); an app may take `uid` and `token` from it for password_reset_confirm."""
     # Django's form does the sending (the accounts it picks: active, with a usable password; the link; a failed send
     # logged, not raised), so the page and the API send Django's very e-mail.
     sender = DjangoPasswordResetForm({"email": email})

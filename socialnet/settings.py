@@ -171,6 +171,8 @@ MEDIA_URL = env("MEDIA_URL", default="/media/")
 AVATAR_MAX_UPLOAD_MB = env.int("AVATAR_MAX_UPLOAD_MB", default=5)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# The folder of django.core.mail.backends.filebased.EmailBackend (one file per e-mail), if that backend is chosen.
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=None)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="socialnet <noreply@localhost>")
 
 # Requests: bodies above this are refused with 400; uploaded files (profile pictures) do not count, they have their

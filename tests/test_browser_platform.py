@@ -118,7 +118,7 @@ def test_following_someone_from_people_you_may_know_redraws_only_their_row(logge
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_password_reset_asked_for_in_the_app_is_finished_in_the_browser(live_server, page):
+def test_a_password_reset_asked_for_in_the_app_is_finished_in_the_browser(live_server, page, celery_eager):
     """The API sends the page's e-mail: its link opens the site's reset page, where the new password is chosen."""
     user = UserFactory(username="forgetful")
     ask = urllib.request.Request(

@@ -190,7 +190,9 @@ class PasswordResetView(generics.GenericAPIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
-        responses={204: OpenApiResponse(description="Sent if an account has this address (the same answer if not).")}
+        responses={
+            204: OpenApiResponse(description="Sent shortly if an account has this address (the same answer if not).")
+        }
     )
     def post(self, request):
         serializer = self.get_serializer(data=request.data)

@@ -382,10 +382,13 @@ def _reset_link(user) -> tuple[str, str]:
     return urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
 
 
-def test_password_reset_sends_the_pages_email_whose_link_works_in_the_browser(api_client, client, user):
+def test_password_reset_sends_the_pages_email_whose_link_works_in_the_browser(
+    api_client, client, user, celery_eager, django_capture_on_commit_callbacks
+):
     old_token = services.token_issue(user=user).key
 
-    response = api_client.post("/api/v1/auth/password-reset/", {"email": user.email.upper()})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.post("/api/v1/auth/password-reset/", {"email": user.email.upper()})
 
     assert response.status_code == 204
     [email] = mail.outbox
@@ -399,21 +402,27 @@ def test_password_reset_sends_the_pages_email_whose_link_works_in_the_browser(ap
     assert not Token.objects.filter(key=old_token).exists()  # the page signs the API clients out too
 
 
-def test_password_reset_answers_alike_whether_or_not_an_account_has_the_address(api_client, user):
+def test_password_reset_answers_alike_whether_or_not_an_account_has_the_address(
+    api_client, user, celery_eager, django_capture_on_commit_callbacks
+):
     inactive = UserFactory(is_active=False)
-    answers = [
-        api_client.post("/api/v1/auth/password-reset/", {"email": email})
-        for email in ("nobody@mail.example", inactive.email, user.email)
-    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [
+            api_client.post("/api/v1/auth/password-reset/", {"email": email})
+            for email in ("nobody@mail.example", inactive.email, user.email)
+        ]
     assert {(answer.status_code, answer.content) for answer in answers} == {(204, b"")}
     assert [email.to for email in mail.outbox] == [[user.email]]
 
 
-def test_password_reset_is_throttled_per_address_and_per_client_as_the_page(api_client, user, settings):
+def test_password_reset_is_throttled_per_address_and_per_client_as_the_page(
+    api_client, user, settings, celery_eager, django_capture_on_commit_callbacks
+):
     settings.RATE_LIMIT_PASSWORD_RESETS_PER_MINUTE = 2
 
     def ask(email, ip):
-        return api_client.post("/api/v1/auth/password-reset/", {"email": email}, REMOTE_ADDR=ip)
+        with django_capture_on_commit_callbacks(execute=True):
+            return api_client.post("/api/v1/auth/password-reset/", {"email": email}, REMOTE_ADDR=ip)
 
     assert [ask("a@mail.example", "10.0.0.1").status_code for _ in range(2)] == [204, 204]
     refused = ask("A@mail.example", "10.0.0.2")  # another client, the same address (any case)

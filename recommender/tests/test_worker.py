@@ -1,62 +1,26 @@
 """A real Celery worker process (solo pool, its own queue) against the real Redis and the test database."""
 
-import os
-import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.test import override_settings
 
 from recommender import training
 from recommender.generator import NetworkSpec, generate_network, write_network
 from recommender.models import ModelVersion
 from recommender.tasks import train_model
+from tests.celery_worker import celery_worker, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def worker(tmp_path):
-    if not settings.REDIS_URL or not settings.IS_POSTGRES:
-        pytest.skip("needs the real Redis and PostgreSQL")
     queue = f"test-training-{uuid.uuid4().hex[:8]}"
-    log = open(tmp_path / "worker.log", "w+")
-    env = {**os.environ, "DATABASE_URL": database_url(), "MEDIA_ROOT": str(tmp_path), "CELERY_TASK_ALWAYS_EAGER": "0"}
-    process = subprocess.Popen(
-        [Path(sys.executable).with_name("celery"), "-A", "socialnet", "worker", "--pool=solo", "-Q", queue,
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "info"],
-        cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
+    with celery_worker(queue=queue, log_path=tmp_path / "worker.log", MEDIA_ROOT=str(tmp_path)):
         with override_settings(MEDIA_ROOT=tmp_path):
             yield queue
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.seek(0)
-        print(log.read()[-3000:])  # shown by pytest when the test fails
-        log.close()
-
-
-def wait_for(condition, timeout: float):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_worker_trains_end_to_end_and_a_concurrent_training_is_refused(worker):
