@@ -185,20 +185,23 @@ def test_profile_hidden_from_users_it_blocked(auth_client, user, other_user):
 def test_profile_edit(auth_client, user):
     response = auth_client.post(
         reverse("accounts:profile_edit"),
-        {"email": "me@example.com", "display_name": "Me", "gender": "other", "birth_date": "2000-01-02", "bio": ""},
+        {"email": "me@example.com", "display_name": "Me", "gender": "other", "birth_date": "2000-01-02", "bio": "",
+         "who_can_message": "following"},
     )
     assert response.status_code == 302
     user.refresh_from_db()
     assert (user.email, user.profile.display_name, user.profile.gender) == ("me@example.com", "Me", "other")
+    assert user.profile.who_can_message == "following"
     assert Activity.objects.filter(actor=user, verb="profile_update").count() == 1
 
 
 def test_profile_edit_errors_change_nothing(auth_client, user):
     response = auth_client.post(
-        reverse("accounts:profile_edit"), {"email": "me@example.com", "birth_date": "2999-01-01", "gender": "x"}
+        reverse("accounts:profile_edit"),
+        {"email": "me@example.com", "birth_date": "2999-01-01", "gender": "x", "who_can_message": "friends"},
     )
     assert response.status_code == 200
-    assert set(response.context["form"].errors) == {"birth_date", "gender"}
+    assert set(response.context["form"].errors) == {"birth_date", "gender", "who_can_message"}
     user.refresh_from_db()
     assert user.email != "me@example.com"
     assert not Activity.objects.filter(verb="profile_update").exists()
