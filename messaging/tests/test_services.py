@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.http import Http404
 
+from accounts.services import profile_update
 from analytics.models import Activity
 from messaging.models import GROUP_MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, Conversation, Message, Participant
-from accounts.services import profile_update
 from messaging.selectors import conversation_list, message_refusals, unread_conversation_count, users_by_usernames
 from messaging.services import (
     conversation_create_group,
