@@ -39,11 +39,16 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = ["display_name", "bio", "gender", "birth_date", "country", "city", "occupation", "interests"]
+        fields = [
+            "display_name", "bio", "gender", "birth_date", "country", "city", "occupation", "interests",
+            "who_can_message",
+        ]
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
         help_texts = {
             "gender": "Only you see this; it helps pick posts for you.",
             "birth_date": "Others see your age, never the date.",
+            "who_can_message": "Who may start a conversation with you or add you to a group. People you already "
+            "talk with one to one can still write to you.",
         }
 
     def clean_birth_date(self):

@@ -50,6 +50,11 @@ class Profile(models.Model):
         ORGANIC = "organic", "Organic"
         OTHER = "other", "Other"
 
+    class WhoCanMessage(models.TextChoices):
+        EVERYONE = "everyone", "Everyone"
+        FOLLOWING = "following", "People I follow"
+        NOBODY = "nobody", "Nobody"
+
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
     display_name = models.CharField(max_length=100, blank=True)
     bio = models.TextField(max_length=1000, blank=True)
@@ -63,6 +68,10 @@ class Profile(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices, blank=True)
     # The normalised thumbnail (accounts.avatars), set and removed only by services.avatar_set / avatar_remove.
     avatar = models.ImageField(upload_to=avatar_upload_to, blank=True)
+    # Who may start a conversation with this person (messaging.selectors.message_refusals enforces it).
+    who_can_message = models.CharField(
+        "Who can message me", max_length=10, choices=WhoCanMessage.choices, default=WhoCanMessage.EVERYONE
+    )
 
     def __str__(self):
         return self.display_name or self.user.username

@@ -33,7 +33,9 @@ from .models import Block, Follow, Profile, User
 from .selectors import is_blocked_between
 
 # Profile fields a user may change; os and source are recorded once at sign-up.
-PROFILE_EDITABLE_FIELDS = ("display_name", "bio", "gender", "birth_date", "country", "city", "occupation")
+PROFILE_EDITABLE_FIELDS = (
+    "display_name", "bio", "gender", "birth_date", "country", "city", "occupation", "who_can_message"
+)
 
 SEARCH_ENGINES = ("google.", "bing.", "yandex.", "duckduckgo.", "yahoo.", "baidu.", "ecosia.")
 AD_SOURCES = {"ads", "ad", "cpc", "ppc", "paid", "adwords", "google_ads", "facebook_ads"}

@@ -10,6 +10,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.selectors import communities_of, owned_communities_with_successors
+from messaging.selectors import direct_message_refusal
 from posts.selectors import author_posts
 from socialnet.errors import RateLimited
 
@@ -70,8 +71,12 @@ def profile(request, username):
         posts_page = Paginator(author_posts(author=person, viewer=request.user), PROFILE_POSTS_PER_PAGE).get_page(
             request.GET.get("page")
         )
+    message_refusal = None  # the "Message" button is shown disabled with it, when the person's setting refuses me
+    if request.user.is_authenticated and request.user.pk != person.pk and not relationship["is_blocking"]:
+        message_refusal = direct_message_refusal(sender=request.user, recipient=person)
     context = {
         "person": person,
+        "message_refusal": message_refusal,
         "counts": selectors.follow_counts(user=person),
         "communities": communities_of(user=person),
         "posts_page": posts_page,

@@ -6,11 +6,60 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 
+from accounts.models import Follow, Profile, name_of
+
 from .models import Conversation, Message, Participant
 
 # Stands in for "never read" so that every message is newer than the read mark.
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 MESSAGES_PER_PAGE = 50
+
+
+def direct_key_for(user_a, user_b) -> str:
+    low, high = sorted((user_a.pk, user_b.pk))
+    return f"{low}:{high}"
+
+
+def _who_can_message(user) -> str:
+    profile = getattr(user, "profile", None)  # accounts made by createsuperuser have none: the default applies
+    return profile.who_can_message if profile else Profile.WhoCanMessage.EVERYONE
+
+
+def message_refusals(*, sender, recipients) -> dict[int, str]:
+    """The recipients whose "Who can message me" setting refuses `sender` (everyone, people they follow, nobody), by
+    user id with the reason to show. The reason tells no more than their profile page does. Expects the profiles
+    loaded; one query at most (which of them follow the sender), none when everybody accepts everyone."""
+    restricted = [user for user in recipients if _who_can_message(user) != Profile.WhoCanMessage.EVERYONE]
+    if not restricted:
+        return {}
+    only_followed = [user.pk for user in restricted if _who_can_message(user) == Profile.WhoCanMessage.FOLLOWING]
+    follow_sender = set()
+    if only_followed:
+        follow_sender = set(
+            Follow.objects.filter(follower_id__in=only_followed, followee=sender).values_list("follower_id", flat=True)
+        )
+    refusals = {}
+    for user in restricted:
+        if user.pk in follow_sender:
+            continue
+        if _who_can_message(user) == Profile.WhoCanMessage.FOLLOWING:
+            refusals[user.pk] = f"{name_of(user)} accepts messages only from people they follow."
+        else:
+            refusals[user.pk] = f"{name_of(user)} does not accept messages."
+    return refusals
+
+
+def direct_message_refusal(*, sender, recipient) -> str | None:
+    """Why `sender` may not write to `recipient` one to one, or None. The recipient's setting decides, except in a
+    1:1 conversation the recipient started or wrote in: having taken part, they keep it open whatever they choose
+    later (blocking is the way to end one), while a stranger's unanswered conversation closes with the setting."""
+    refusal = message_refusals(sender=sender, recipients=[recipient]).get(recipient.pk)
+    if refusal is None:
+        return None
+    took_part = Conversation.objects.filter(direct_key=direct_key_for(sender, recipient)).filter(
+        Q(created_by=recipient) | Exists(Message.objects.filter(conversation=OuterRef("pk"), sender=recipient))
+    )
+    return None if took_part.exists() else refusal
 
 
 def participant_for(*, user, conversation: Conversation) -> Participant | None:
@@ -166,6 +215,7 @@ def users_by_usernames(*, usernames, viewer) -> tuple[list, list[str]]:
         .objects.annotate(username_lower=Lower("username"))
         .filter(username_lower__in=list(wanted), is_active=True)
         .exclude(blocking_set__blocked=viewer)
+        .select_related("profile")  # their "Who can message me" (message_refusals)
     )
     found = {user.username.lower() for user in users}
     return users, [original for lowered, original in wanted.items() if lowered not in found]

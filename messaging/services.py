@@ -21,15 +21,10 @@ from socialnet.errors import Conflict
 from socialnet.ratelimit import rate_limit_hit
 
 from .models import GROUP_MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, Conversation, Message, Participant
-from .selectors import participant_for, unread_messages
+from .selectors import direct_key_for, direct_message_refusal, message_refusals, participant_for, unread_messages
 
 TITLE_MAX_LENGTH = Conversation._meta.get_field("title").max_length
 BLOCKED_MESSAGE = "You cannot exchange messages with this user."
-
-
-def direct_key_for(user_a, user_b) -> str:
-    low, high = sorted((user_a.pk, user_b.pk))
-    return f"{low}:{high}"
 
 
 def conversation_get_or_create_direct(*, user, other) -> tuple[Conversation, bool]:
@@ -40,6 +35,9 @@ def conversation_get_or_create_direct(*, user, other) -> tuple[Conversation, boo
         raise Http404("No such user.")  # as for a missing one (accounts.selectors.user_get_visible)
     if is_blocked_between(user=user, other=other):
         raise PermissionDenied(BLOCKED_MESSAGE)
+    refusal = direct_message_refusal(sender=user, recipient=other)
+    if refusal:
+        raise PermissionDenied(refusal)
     key = direct_key_for(user, other)
     existing = Conversation.objects.filter(direct_key=key).first()
     if existing is not None:
@@ -79,6 +77,11 @@ def conversation_create_group(*, creator, participants, title: str) -> Conversat
         blocked = [user.username for user in members.values() if user.pk in hidden]
         if blocked:
             errors["usernames"] = f"You cannot add: {', '.join(sorted(blocked))}."
+        else:
+            # Adding someone to a group starts a conversation with them: their "Who can message me" decides.
+            refusals = message_refusals(sender=creator, recipients=members.values())
+            if refusals:
+                errors["usernames"] = sorted(refusals.values())
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -109,11 +112,18 @@ def _excerpt(text: str) -> str:
     return text[:300]
 
 
-def _recipients_unless_blocked(*, sender, conversation: Conversation) -> list:
-    """The other participants, refused (403) in a 1:1 conversation where either of the two blocked the other."""
-    recipients = [p.user for p in conversation.participants.select_related("user").exclude(user=sender)]
-    if not conversation.is_group and any(is_blocked_between(user=sender, other=other) for other in recipients):
-        raise PermissionDenied(BLOCKED_MESSAGE)
+def _recipients_unless_refused(*, sender, conversation: Conversation) -> list:
+    """The other participants, refused (403) in a 1:1 conversation where either of the two blocked the other or the
+    other's "Who can message me" refuses the sender (selectors.direct_message_refusal). Group members were checked
+    when added, and leave a group to stop it."""
+    recipients = [p.user for p in conversation.participants.select_related("user__profile").exclude(user=sender)]
+    if not conversation.is_group:
+        for other in recipients:
+            if is_blocked_between(user=sender, other=other):
+                raise PermissionDenied(BLOCKED_MESSAGE)
+            refusal = direct_message_refusal(sender=sender, recipient=other)
+            if refusal:
+                raise PermissionDenied(refusal)
     return recipients
 
 
@@ -124,7 +134,7 @@ def message_send(*, sender, conversation: Conversation, text: str) -> Message:
     if participant is None:
         raise Http404
     text = _clean_text(text)
-    recipients = _recipients_unless_blocked(sender=sender, conversation=conversation)
+    recipients = _recipients_unless_refused(sender=sender, conversation=conversation)
     with transaction.atomic():
         message = Message.objects.create(conversation=conversation, sender=sender, text=text)
         # GREATEST: a concurrent send that committed a later message first must not be overwritten by this one.
@@ -168,7 +178,7 @@ def message_update(*, user, message: Message, text: str) -> Message:
     with transaction.atomic():
         message = _own_message_locked(user=user, message=message)
         text = _clean_text(text)
-        _recipients_unless_blocked(sender=user, conversation=message.conversation)  # as for sending
+        _recipients_unless_refused(sender=user, conversation=message.conversation)  # as for sending
         if text == message.text:
             return message
         message.text, message.edited_at = text, timezone.now()

@@ -256,7 +256,10 @@ MATRIX: dict[str, Decision] = {
     ),
     "accounts:profile_edit": Decision(
         expect={"get": LOGGED_IN_200, "post": LOGGED_IN_302},
-        data={"post": lambda w: {"display_name": "Renamed", "email": "renamed@mail.example", "gender": "female"}},
+        data={"post": lambda w: {
+            "display_name": "Renamed", "email": "renamed@mail.example", "gender": "female",
+            "who_can_message": "everyone",
+        }},
     ),
     # Everyone deletes only their own account (no id in the address): "other" deletes carol, "staff" root.
     "accounts:account_delete": Decision(

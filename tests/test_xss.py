@@ -106,7 +106,7 @@ def test_texts_written_through_the_forms_are_escaped_where_shown(client):
     client.force_login(world.carol)
     assert client.post(reverse("accounts:profile_edit"), {
         "display_name": XSS_PAYLOAD, "bio": XSS_PAYLOAD, "city": XSS_PAYLOAD, "email": "carol@mail.example",
-        "gender": "female",
+        "gender": "female", "who_can_message": "everyone",
     }).status_code == 302
     assert client.post(reverse("comments:create", args=[world.post.pk]), {"text": XSS_PAYLOAD}).status_code == 302
     assert client.post(reverse("messaging:group_create"),

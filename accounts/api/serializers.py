@@ -7,7 +7,7 @@ from posts.models import Topic
 
 SIGNUP_METADATA_FIELDS = ("os", "source")
 # Only the owner sees these; others see what the profile page shows (the age, not the birth date).
-PRIVATE_PROFILE_FIELDS = ("gender", "birth_date", *SIGNUP_METADATA_FIELDS)
+PRIVATE_PROFILE_FIELDS = ("gender", "birth_date", "who_can_message", *SIGNUP_METADATA_FIELDS)
 
 
 def avatar_url(profile: Profile | None, request) -> str | None:
@@ -53,6 +53,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "city",
             "occupation",
             "interests",
+            "who_can_message",
             *SIGNUP_METADATA_FIELDS,
         ]
         read_only_fields = ["age", *SIGNUP_METADATA_FIELDS]

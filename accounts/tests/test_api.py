@@ -117,6 +117,23 @@ def test_me_patch_bad_input_changes_nothing(auth_api_client, user, payload):
     assert not Activity.objects.filter(verb="profile_update").exists()
 
 
+def test_me_patch_sets_who_can_message_and_refuses_an_unknown_value(auth_api_client, user):
+    response = auth_api_client.patch("/api/v1/me/", {"profile": {"who_can_message": "nobody"}}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["profile"]["who_can_message"] == "nobody"
+
+    response = auth_api_client.patch("/api/v1/me/", {"profile": {"who_can_message": "friends"}}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"profile": {"who_can_message": ['"friends" is not a valid choice.']}}
+    user.profile.refresh_from_db()
+    assert user.profile.who_can_message == "nobody"
+
+
+def test_who_can_message_is_the_owners_alone(auth_api_client, other_user):
+    body = auth_api_client.get(f"/api/v1/users/{other_user.username}/").json()
+    assert body["username"] == other_user.username and "who_can_message" not in body["profile"]
+
+
 def test_me_requires_authentication(api_client):
     assert api_client.get("/api/v1/me/").status_code in (401, 403)
 

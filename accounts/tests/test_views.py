@@ -160,6 +160,37 @@ def test_password_reset_page_answers_alike_for_unknown_addresses_and_is_throttle
     assert len(mail.outbox) == 1
 
 
+def test_the_message_button_follows_the_persons_setting(
+    auth_client, user, other_user, django_assert_max_num_queries, django_assert_num_queries
+):
+    profile_url = reverse("accounts:profile", args=[other_user.username])
+    start_link = f'href="{reverse("messaging:start", args=[other_user.username])}"'
+    auth_client.get(profile_url)  # warm the session and caches, so that both counts below are alike
+    with django_assert_max_num_queries(20) as open_profile:
+        page = auth_client.get(profile_url).content.decode()
+    open_profile_queries = len(open_profile.captured_queries)  # read now: the next request resets the log
+    assert start_link in page and "accept messages" not in page
+
+    services.profile_update(user=other_user, who_can_message="following")
+    page = auth_client.get(profile_url).content.decode()
+    assert start_link not in page
+    assert f"{other_user.profile.name} accepts messages only from people they follow." in page
+    assert re.search(r'<button class="secondary" disabled[^>]*>Message</button>', page)
+
+    FollowFactory(follower=other_user, followee=user)
+    # The setting is read with the profile: an open one costs no query, "people I follow" the one follow check.
+    with django_assert_num_queries(open_profile_queries + 1):
+        assert start_link in auth_client.get(profile_url).content.decode()
+
+
+def test_profile_edit_shows_who_can_message_with_my_choice(auth_client, user):
+    services.profile_update(user=user, who_can_message="nobody")
+    body = auth_client.get(reverse("accounts:profile_edit")).content.decode()
+    assert "Who can message me" in body
+    assert '<option value="nobody" selected>Nobody</option>' in body
+    assert '<option value="following">People I follow</option>' in body
+
+
 def test_profile_page_shows_posts_counts_communities(client, user, django_assert_max_num_queries):
     membership = MembershipFactory(user=user)
     MembershipFactory(user=user, is_banned=True, community__name="Banned club")
@@ -189,20 +220,23 @@ def test_profile_hidden_from_users_it_blocked(auth_client, user, other_user):
 def test_profile_edit(auth_client, user):
     response = auth_client.post(
         reverse("accounts:profile_edit"),
-        {"email": "me@example.com", "display_name": "Me", "gender": "other", "birth_date": "2000-01-02", "bio": ""},
+        {"email": "me@example.com", "display_name": "Me", "gender": "other", "birth_date": "2000-01-02", "bio": "",
+         "who_can_message": "following"},
     )
     assert response.status_code == 302
     user.refresh_from_db()
     assert (user.email, user.profile.display_name, user.profile.gender) == ("me@example.com", "Me", "other")
+    assert user.profile.who_can_message == "following"
     assert Activity.objects.filter(actor=user, verb="profile_update").count() == 1
 
 
 def test_profile_edit_errors_change_nothing(auth_client, user):
     response = auth_client.post(
-        reverse("accounts:profile_edit"), {"email": "me@example.com", "birth_date": "2999-01-01", "gender": "x"}
+        reverse("accounts:profile_edit"),
+        {"email": "me@example.com", "birth_date": "2999-01-01", "gender": "x", "who_can_message": "friends"},
     )
     assert response.status_code == 200
-    assert set(response.context["form"].errors) == {"birth_date", "gender"}
+    assert set(response.context["form"].errors) == {"birth_date", "gender", "who_can_message"}
     user.refresh_from_db()
     assert user.email != "me@example.com"
     assert not Activity.objects.filter(verb="profile_update").exists()

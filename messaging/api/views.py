@@ -63,7 +63,12 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             200: OpenApiResponse(ConversationSerializer, "existing 1:1"),
             400: OpenApiResponse(
                 description="Bad input, under its field; for a group, names nobody has, inactive accounts and people "
-                "who blocked me all read `No such users: …` under `usernames` (the same answer)."
+                "who blocked me all read `No such users: …` under `usernames` (the same answer); people whose "
+                "\"Who can message me\" refuses me are named there with the reason."
+            ),
+            403: OpenApiResponse(
+                description="A block either way, or their \"Who can message me\" refuses me (the reason under "
+                "`detail`, e.g. `Anna accepts messages only from people they follow.`)."
             ),
             404: OpenApiResponse(description="No such user, or one who blocked me (the same answer)."),
         },
@@ -106,6 +111,17 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    post=extend_schema(
+        responses={
+            201: MessageSerializer,
+            403: OpenApiResponse(
+                description="In a 1:1 conversation: a block either way, or the other's \"Who can message me\" "
+                "refuses me and they never wrote in it (the reason under `detail`)."
+            ),
+        }
+    )
+)
 class ConversationMessagesView(generics.ListCreateAPIView):
     """Messages of one of my conversations, newest first; POST sends one."""
 

@@ -1,6 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.services import profile_update
 from analytics.models import Activity
 from messaging.models import GROUP_MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, Conversation, Message
 from messaging.services import (
@@ -10,7 +11,7 @@ from messaging.services import (
     message_send,
 )
 from notifications.models import Notification
-from tests.factories import BlockFactory, UserFactory
+from tests.factories import BlockFactory, FollowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -348,3 +349,34 @@ def test_edit_and_delete_are_in_the_schema(api_client):
     assert set(operations) >= {"get", "patch", "delete"}
     assert "403" in operations["patch"]["responses"] and "204" in operations["delete"]["responses"]
     assert "is_deleted" in schema["components"]["schemas"]["Message"]["properties"]
+
+
+def test_starting_a_conversation_refused_by_the_persons_setting_is_403_with_the_reason(user, other_user):
+    profile_update(user=other_user, who_can_message="following")
+    response = client_for(user).post("/api/v1/conversations/", {"username": other_user.username})
+    assert response.status_code == 403
+    assert response.json() == {"detail": f"{other_user.profile.name} accepts messages only from people they follow."}
+    assert not Conversation.objects.exists()
+
+    FollowFactory(follower=other_user, followee=user)
+    assert client_for(user).post("/api/v1/conversations/", {"username": other_user.username}).status_code == 201
+
+
+def test_a_group_with_someone_who_accepts_no_messages_is_400_under_usernames(user, other_user):
+    profile_update(user=other_user, who_can_message="nobody")
+    response = client_for(user).post("/api/v1/conversations/", {"usernames": [other_user.username], "title": "T"})
+    assert response.status_code == 400
+    assert response.json() == {"usernames": [f"{other_user.profile.name} does not accept messages."]}
+    assert not Conversation.objects.exists()
+
+
+def test_sending_into_an_unanswered_conversation_the_person_closed_is_403(user, other_user, direct):
+    profile_update(user=other_user, who_can_message="nobody")
+    response = client_for(user).post(f"/api/v1/conversations/{direct.pk}/messages/", {"text": "hi"})
+    assert response.status_code == 403
+    assert response.json() == {"detail": f"{other_user.profile.name} does not accept messages."}
+    assert not Message.objects.exists()
+    # They may still write to me, and from then on I may answer.
+    messages_url = f"/api/v1/conversations/{direct.pk}/messages/"
+    assert client_for(other_user).post(messages_url, {"text": "ok"}).status_code == 201
+    assert client_for(user).post(messages_url, {"text": "hi"}).status_code == 201

@@ -6,9 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.http import Http404
 
+from accounts.services import profile_update
 from analytics.models import Activity
 from messaging.models import GROUP_MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, Conversation, Message, Participant
-from messaging.selectors import conversation_list, unread_conversation_count, users_by_usernames
+from messaging.selectors import conversation_list, message_refusals, unread_conversation_count, users_by_usernames
 from messaging.services import (
     conversation_create_group,
     conversation_get_or_create_direct,
@@ -20,7 +21,7 @@ from messaging.services import (
 )
 from notifications.models import Notification
 from socialnet.errors import Conflict
-from tests.factories import BlockFactory, UserFactory
+from tests.factories import BlockFactory, FollowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -491,3 +492,108 @@ def test_a_direct_conversation_is_named_after_the_other_persons_display_name(use
     other_user.profile.delete()  # an account made by createsuperuser has no profile: its username then
     [listed] = conversation_list(user=user)
     assert listed.title_for(user) == other_user.username
+
+
+def only_from(user, who: str):
+    """Set `user`'s "Who can message me" through the service the pages and the API use (and on this `user` object,
+    as a request would read it)."""
+    user.profile = profile_update(user=user, who_can_message=who)
+
+
+@pytest.mark.parametrize(
+    "who, they_follow_me, refusal",
+    [
+        ("everyone", False, None),
+        ("following", True, None),
+        ("following", False, "{name} accepts messages only from people they follow."),
+        ("nobody", True, "{name} does not accept messages."),
+    ],
+)
+def test_starting_a_direct_conversation_follows_the_persons_setting(user, other_user, who, they_follow_me, refusal):
+    only_from(other_user, who)
+    FollowFactory(follower=user, followee=other_user)  # my following them never counts
+    if they_follow_me:
+        FollowFactory(follower=other_user, followee=user)
+    if refusal is None:
+        conversation, created = conversation_get_or_create_direct(user=user, other=other_user)
+        assert created and conversation.participants.count() == 2
+        return
+    with pytest.raises(PermissionDenied) as error:
+        conversation_get_or_create_direct(user=user, other=other_user)
+    assert str(error.value) == refusal.format(name=other_user.profile.name)
+    assert not Conversation.objects.exists()
+    assert not Activity.objects.filter(verb="conversation_create").exists()
+
+
+def test_a_strangers_unanswered_conversation_closes_with_the_setting_an_answered_one_stays_open(user, other_user):
+    unanswered, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    message_send(sender=user, conversation=unanswered, text="hello?")
+    only_from(other_user, "nobody")
+
+    with pytest.raises(PermissionDenied, match="does not accept messages"):
+        message_send(sender=user, conversation=unanswered, text="hello again")
+    with pytest.raises(PermissionDenied, match="does not accept messages"):
+        conversation_get_or_create_direct(user=user, other=other_user)
+    assert list(Message.objects.values_list("text", flat=True)) == ["hello?"]
+
+    message_send(sender=other_user, conversation=unanswered, text="hi")  # their reply opens it for good
+    message_send(sender=user, conversation=unanswered, text="great")
+    assert conversation_get_or_create_direct(user=user, other=other_user) == (unanswered, False)
+    assert Message.objects.filter(sender=user).count() == 2
+
+
+def test_a_conversation_the_person_started_stays_open_to_me(user, other_user):
+    theirs, _ = conversation_get_or_create_direct(user=other_user, other=user)
+    only_from(other_user, "following")
+    message_send(sender=user, conversation=theirs, text="answering you")
+    assert Message.objects.filter(sender=user, conversation=theirs).exists()
+
+
+def test_editing_a_message_is_refused_once_the_person_closed_an_unanswered_conversation(user, other_user):
+    conversation, _ = conversation_get_or_create_direct(user=user, other=other_user)
+    message = message_send(sender=user, conversation=conversation, text="hello?")
+    only_from(other_user, "nobody")
+    with pytest.raises(PermissionDenied):
+        message_update(user=user, message=message, text="something else")
+    message_delete(user=user, message=message)  # taking it back stays possible
+    message.refresh_from_db()
+    assert (message.text, message.edited_at) == ("", None)
+
+
+def test_a_group_is_refused_with_the_people_whose_setting_refuses_the_creator(user):
+    open_, followers_only, closed, follows_me = UserFactory.create_batch(4)
+    only_from(followers_only, "following")
+    only_from(closed, "nobody")
+    only_from(follows_me, "following")
+    FollowFactory(follower=follows_me, followee=user)
+
+    with pytest.raises(ValidationError) as error:
+        conversation_create_group(creator=user, participants=[open_, followers_only, closed, follows_me], title="T")
+    assert sorted(error.value.message_dict["usernames"]) == sorted([
+        f"{closed.profile.name} does not accept messages.",
+        f"{followers_only.profile.name} accepts messages only from people they follow.",
+    ])
+    assert not Conversation.objects.exists()
+
+    group = conversation_create_group(creator=user, participants=[open_, follows_me], title="T")
+    assert set(group.participants.values_list("user_id", flat=True)) == {user.pk, open_.pk, follows_me.pk}
+
+
+def test_a_setting_changed_later_does_not_stop_a_group(user, other_user, django_capture_on_commit_callbacks):
+    group = conversation_create_group(creator=user, participants=[other_user], title="Team")
+    only_from(other_user, "nobody")  # leaving the group is how they stop it
+    with django_capture_on_commit_callbacks(execute=True):
+        message_send(sender=user, conversation=group, text="still here")
+    assert Notification.objects.filter(recipient=other_user, verb=Notification.Verb.MESSAGE).count() == 1
+
+
+def test_message_refusals_cost_no_query_when_all_accept_everyone_and_one_otherwise(user, django_assert_num_queries):
+    people = UserFactory.create_batch(3)
+    with django_assert_num_queries(0):
+        assert message_refusals(sender=user, recipients=people) == {}
+    for person in people:
+        only_from(person, "following")
+    FollowFactory(follower=people[0], followee=user)
+    with django_assert_num_queries(1):
+        refusals = message_refusals(sender=user, recipients=people)
+    assert set(refusals) == {people[1].pk, people[2].pk}

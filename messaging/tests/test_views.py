@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.services import profile_update
 from analytics.models import Activity
 from messaging.models import Conversation, Message, Participant
 from messaging.services import (
@@ -14,7 +15,7 @@ from messaging.services import (
     message_send,
     message_update,
 )
-from tests.factories import BlockFactory, MessageFactory, UserFactory
+from tests.factories import BlockFactory, FollowFactory, MessageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -404,3 +405,33 @@ def test_people_in_messages_are_named_as_their_posts_name_them(client, user, oth
     assert f"{user.profile.display_name}, {other_user.profile.display_name}, bare" in page
     assert f"<strong>{other_user.profile.display_name}</strong>" in page and "<strong>bare</strong>" in page
     assert f"<strong>{other_user.username}</strong>" not in page
+
+
+def test_the_start_page_refuses_someone_the_persons_setting_refuses(client, user, other_user):
+    profile_update(user=other_user, who_can_message="following")
+    response = login(client, user).post(reverse("messaging:start", args=[other_user.username]))
+    assert response.status_code == 403
+    assert f"{other_user.profile.name} accepts messages only from people they follow." in response.content.decode()
+    assert not Conversation.objects.exists()
+
+    FollowFactory(follower=other_user, followee=user)
+    response = client.post(reverse("messaging:start", args=[other_user.username]))
+    assert response.url == reverse("messaging:detail", args=[Conversation.objects.get().pk])
+
+
+def test_sending_into_an_unanswered_conversation_the_person_closed_shows_the_reason(client, user, other_user, direct):
+    profile_update(user=other_user, who_can_message="nobody")
+    response = login(client, user).post(reverse("messaging:send", args=[direct.pk]), {"text": "hi"})
+    assert response.status_code == 400
+    assert f"{other_user.profile.name} does not accept messages." in response.content.decode()
+    assert not Message.objects.exists()
+
+
+def test_the_group_form_names_who_does_not_accept_messages(client, user, other_user):
+    profile_update(user=other_user, who_can_message="nobody")
+    response = login(client, user).post(
+        reverse("messaging:group_create"), {"title": "Team", "usernames": other_user.username}
+    )
+    assert response.status_code == 400
+    assert f"{other_user.profile.name} does not accept messages." in response.content.decode()
+    assert not Conversation.objects.exists()
