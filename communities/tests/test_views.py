@@ -201,8 +201,10 @@ def test_the_list_marks_the_communities_i_belong_to_with_my_role(user):
         ("Joined", Role.MEMBER, False),
         ("Banned from", Role.MEMBER, True),
     ]:
-        MembershipFactory(user=user, community=CommunityFactory(name=name), role=role, is_banned=banned)
-    MembershipFactory(community=CommunityFactory(name="Others'"), role=Role.OWNER)
+        # No random description: the search below must match the names alone.
+        community = CommunityFactory(name=name, description="A club.")
+        MembershipFactory(user=user, community=community, role=role, is_banned=banned)
+    MembershipFactory(community=CommunityFactory(name="Others'", description="A club."), role=Role.OWNER)
     assert marks_in_list(client_for(user).get("/communities/").content.decode()) == {
         "Banned from": "",
         "Joined": "You are a member",
