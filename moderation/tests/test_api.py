@@ -129,3 +129,11 @@ def test_the_queue_takes_the_same_queries_for_3_and_9_targets(scene, add_reporte
     add_reported(2)
     with django_assert_num_queries(len(few.captured_queries)):
         assert len(client.get(REPORTS).json()["results"]) == 9
+
+
+def test_the_queue_links_the_authors_picture_by_its_full_address(scene):
+    scene.author.profile.avatar = f"avatars/{scene.author.pk}/face.webp"  # the name is all a link needs
+    scene.author.profile.save(update_fields=["avatar"])
+    report_create(reporter=scene.reporter, target=scene.post, reason="spam")
+    (entry,) = client_for(scene.moderator).get(REPORTS).json()["results"]
+    assert entry["author"]["avatar_url"] == f"http://testserver/media/avatars/{scene.author.pk}/face.webp"
